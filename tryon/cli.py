@@ -1,0 +1,181 @@
+"""`tryon` command line: render, mask, video, shades (and the app, eval and bench when installed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tryon.errors import ImageError, SourceError, TryonError
+
+
+def _intensity(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
+    return value
+
+
+def _library(args: argparse.Namespace):  # noqa: ANN202 - returns ShadeLibrary, imported lazily
+    from tryon.shades import load_library
+
+    library = load_library(args.catalog)
+    for error in library.errors:
+        print(f"tryon: warning: skipped catalog: {error}", file=sys.stderr)
+    return library
+
+
+def _cmd_shades(args: argparse.Namespace) -> int:
+    library = _library(args)
+    for catalog in library.catalogs:
+        print(f"{catalog.brand} — {catalog.collection}")
+        for shade in catalog.shades:
+            print(f"  {shade.id:<20} {shade.name:<22} {shade.color}  {shade.finish:<8} opacity {shade.opacity:.2f}")
+    print(f"{len(library.shades)} shades in {len(library.catalogs)} catalogs")
+    return 0 if library.catalogs else 1
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from tryon.export import TryonMetadata, save_image, side_by_side
+    from tryon.pipeline import Pipeline
+    from tryon.sources import read_image
+
+    shade = _library(args).get(args.shade)
+    frame = read_image(args.image)
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(frame, shade, intensity=args.intensity)
+    if not result.faces_found:
+        print(f"tryon: warning: no face found in {args.image}; saved it unchanged", file=sys.stderr)
+    picture = side_by_side(frame, result.rendered) if args.compare else result.rendered
+    save_image(args.output, picture, metadata=TryonMetadata.from_shade(shade, intensity=args.intensity))
+    print(f"{args.output}: {shade.name} ({shade.finish}) on {len(result.faces)} face(s)")
+    return 0
+
+
+def _cmd_mask(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tryon.export import save_image
+    from tryon.mask import lip_mask
+    from tryon.pipeline import Pipeline
+    from tryon.sources import read_image
+
+    frame = read_image(args.image)
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(frame, None)
+    if args.output.suffix.lower() != ".png":
+        raise ImageError(f"{args.output}: the mask must be saved as .png (8-bit, lossless)")
+    alpha = np.zeros(frame.shape[:2], dtype=np.float32)
+    for face in result.faces:
+        alpha = np.maximum(alpha, lip_mask(face, frame.shape[:2]).full_frame(frame.shape[:2]))
+    mask_u8 = np.round(alpha * 255).astype(np.uint8)
+    save_image(args.output, np.repeat(mask_u8[..., None], 3, axis=2))
+    if not result.faces_found:
+        print(f"tryon: warning: no face found in {args.image}; the mask is empty", file=sys.stderr)
+    print(f"{args.output}: lip mask of {len(result.faces)} face(s), {frame.shape[1]}x{frame.shape[0]}")
+    return 0
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 30
+    share = done / total if total > 0 else 0.0
+    bar = "#" * int(share * width)
+    rate = done / max(1e-6, time.perf_counter() - started)
+    total_text = str(total) if total > 0 else "?"
+    print(f"\r[{bar:<{width}}] {done}/{total_text} frames {rate:5.1f} fps", end="", file=sys.stderr, flush=True)
+
+
+def _cmd_video(args: argparse.Namespace) -> int:
+    import cv2
+
+    from tryon.pipeline import Pipeline
+    from tryon.sources import VideoFile
+
+    shade = _library(args).get(args.shade)
+    codecs = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
+    codec = codecs.get(args.output.suffix.lower())
+    if codec is None:
+        raise SourceError(f"{args.output}: cannot write video as {args.output.suffix!r}; use .mp4, .avi or .mkv")
+    with VideoFile(args.input) as video, Pipeline(mode="video") as pipeline:
+        writer = cv2.VideoWriter(str(args.output), cv2.VideoWriter_fourcc(*codec), video.fps, video.size_wh)
+        if not writer.isOpened():
+            raise SourceError(f"{args.output}: cannot open for writing")
+        started = time.perf_counter()
+        done = with_face = 0
+        try:
+            for timestamp_ms, frame in video:
+                result = pipeline.process(frame, shade, intensity=args.intensity, timestamp_ms=timestamp_ms)
+                writer.write(cv2.cvtColor(result.rendered, cv2.COLOR_RGB2BGR))
+                done += 1
+                with_face += result.faces_found
+                if done % 5 == 0 or done == video.frame_count:
+                    _progress(done, video.frame_count, started)
+        finally:
+            writer.release()
+        print(file=sys.stderr)
+    if done == 0:
+        raise SourceError(f"{args.input}: the video has no readable frames")
+    print(f"{args.output}: {done} frames, a face in {with_face}, {shade.name} ({shade.finish})")
+    return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from ui.app import run_app
+
+    return run_app(source=args.source, catalog=args.catalog)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tryon", description="Real-time lipstick virtual try-on.")
+    parser.add_argument("--catalog", type=Path, default=None, help="shade catalog folder (default: assets/shades)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    shades = commands.add_parser("shades", help="list the shades of every catalog")
+    shades.set_defaults(run=_cmd_shades)
+
+    render = commands.add_parser("render", help="put a shade on the lips in a photo")
+    render.add_argument("image", type=Path)
+    render.add_argument("--shade", required=True, help="shade id (see `tryon shades`)")
+    render.add_argument("--intensity", type=_intensity, default=1.0, help="0 to 1 (default 1)")
+    render.add_argument("--compare", action="store_true", help="save before and after side by side")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output .png or .jpg")
+    render.set_defaults(run=_cmd_render)
+
+    mask = commands.add_parser("mask", help="write the lip alpha of a photo as an 8-bit PNG")
+    mask.add_argument("image", type=Path)
+    mask.add_argument("-o", "--output", type=Path, required=True)
+    mask.set_defaults(run=_cmd_mask)
+
+    video = commands.add_parser("video", help="put a shade on the lips in a video file")
+    video.add_argument("input", type=Path)
+    video.add_argument("--shade", required=True)
+    video.add_argument("--intensity", type=_intensity, default=1.0)
+    video.add_argument("-o", "--output", type=Path, required=True, help="output .mp4, .avi or .mkv")
+    video.set_defaults(run=_cmd_video)
+
+    app = commands.add_parser("app", help="open the desktop try-on app")
+    app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")
+    app.set_defaults(run=_cmd_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tryon` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except TryonError as exc:
+        print(f"tryon: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tryon: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

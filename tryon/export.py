@@ -1,0 +1,119 @@
+"""Saving try-on images with their shade in the file's metadata, and before/after pictures."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tryon.errors import ImageError
+from tryon.shades import Shade
+
+_EXIF_IMAGE_DESCRIPTION = 0x010E
+_EXIF_SOFTWARE = 0x0131
+_PNG_KEY = "tryon"
+SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+@dataclass(frozen=True)
+class TryonMetadata:
+    """What a saved try-on picture shows; stored as JSON in the file."""
+
+    shade_id: str
+    shade_name: str
+    brand: str
+    collection: str
+    finish: str
+    color: str
+    intensity: float
+    software: str = "Tryon"
+
+    @classmethod
+    def from_shade(cls, shade: Shade, *, intensity: float) -> TryonMetadata:
+        return cls(
+            shade_id=shade.id,
+            shade_name=shade.name,
+            brand=shade.brand,
+            collection=shade.collection,
+            finish=shade.finish,
+            color=shade.color,
+            intensity=round(float(intensity), 3),
+        )
+
+
+def save_image(path: Path, rgb: np.ndarray, *, metadata: TryonMetadata | None = None, jpeg_quality: int = 92) -> Path:
+    """Write RGB uint8 (H, W, 3) to PNG or JPEG (by suffix), with `metadata` as a PNG text chunk
+    `tryon` or as JPEG EXIF ImageDescription (JSON).
+
+    Raises:
+        ImageError: unsupported suffix, or the file cannot be written.
+    """
+    from PIL import Image, PngImagePlugin
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ImageError(f"{path}: cannot save as {suffix or 'no suffix'!r}; use .png, .jpg or .jpeg")
+    image = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
+    text = json.dumps(asdict(metadata), ensure_ascii=False) if metadata is not None else None
+    try:
+        if suffix == ".png":
+            info = PngImagePlugin.PngInfo()
+            if text is not None:
+                info.add_itxt(_PNG_KEY, text)
+            image.save(path, format="PNG", pnginfo=info)
+        else:
+            exif = Image.Exif()
+            if text is not None:
+                exif[_EXIF_IMAGE_DESCRIPTION] = text
+                exif[_EXIF_SOFTWARE] = "Tryon"
+            image.save(path, format="JPEG", quality=jpeg_quality, exif=exif.tobytes())
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot write image ({exc})") from None
+    return path
+
+
+def read_metadata(path: Path) -> TryonMetadata | None:
+    """The try-on metadata saved in a PNG or JPEG by `save_image`, or None if it has none.
+
+    Raises:
+        ImageError: the file cannot be opened as an image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if image.format == "PNG":
+                text = image.info.get(_PNG_KEY)
+            else:
+                text = image.getexif().get(_EXIF_IMAGE_DESCRIPTION)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise ImageError(f"{path}: cannot read image ({exc})") from None
+    if not text:
+        return None
+    try:
+        return TryonMetadata(**json.loads(text))
+    except (TypeError, ValueError):
+        return None
+
+
+def side_by_side(before: np.ndarray, after: np.ndarray, *, labels: tuple[str, str] = ("Before", "After")) -> np.ndarray:
+    """Before and after next to each other with a thin divider and corner labels; RGB uint8."""
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape, but got {before.shape} and {after.shape}")
+    height, width = before.shape[:2]
+    gap = max(2, width // 200)
+    canvas = np.full((height, 2 * width + gap, 3), 255, dtype=np.uint8)
+    canvas[:, :width] = before
+    canvas[:, width + gap :] = after
+    scale = max(0.4, height / 900)
+    thickness = max(1, round(scale * 2))
+    for text, x in zip(labels, (0, width + gap), strict=True):
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, thickness)
+        pad = round(8 * scale)
+        cv2.rectangle(canvas, (x, 0), (x + tw + 2 * pad, th + base + 2 * pad), (255, 255, 255), -1)
+        cv2.putText(canvas, text, (x + pad, th + pad), cv2.FONT_HERSHEY_DUPLEX, scale, (40, 40, 40), thickness, cv2.LINE_AA)
+    return canvas

@@ -1,0 +1,136 @@
+"""One object from frame to rendered frame: landmarks → smoothing → lip masks → shade."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tryon.landmarks import Face, FaceLandmarker, RunningMode, check_frame
+from tryon.mask import LipMask, lip_mask
+from tryon.render import apply_shade
+from tryon.shades import Shade
+from tryon.smoothing import LandmarkSmoother
+
+
+@dataclass(frozen=True)
+class StageTimings:
+    """Milliseconds spent per stage on one frame."""
+
+    landmarks_ms: float = 0.0
+    smoothing_ms: float = 0.0
+    mask_ms: float = 0.0
+    render_ms: float = 0.0
+
+    @property
+    def total_ms(self) -> float:
+        return self.landmarks_ms + self.smoothing_ms + self.mask_ms + self.render_ms
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """A processed frame: `original` and `rendered` are RGB uint8 (H, W, 3).
+
+    `faces` and `masks` are in the same order; `faces_found` is False when no face was seen and
+    `rendered` is then the original frame, unchanged.
+    """
+
+    original: np.ndarray = field(repr=False)
+    rendered: np.ndarray = field(repr=False)
+    faces: tuple[Face, ...]
+    masks: tuple[LipMask, ...] = field(repr=False)
+    shade: Shade | None
+    intensity: float
+    timings: StageTimings
+    timestamp_ms: int | None = None
+
+    @property
+    def faces_found(self) -> bool:
+        return bool(self.faces)
+
+
+def render_masks(frame: np.ndarray, masks: tuple[LipMask, ...], shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
+    """`frame` (RGB uint8) with every mask's lips coloured by `shade`; the input is not modified."""
+    out = frame
+    for mask in masks:
+        out = apply_shade(out, mask, shade, intensity=intensity)
+    return out if out is not frame else frame.copy()
+
+
+class Pipeline:
+    """Landmarks, smoothing (video only), masks and rendering for one stream or a set of stills.
+
+    `mode="video"` expects increasing `timestamp_ms` per call and smooths landmarks across
+    frames; `mode="image"` treats each call as an unrelated photo. Call `close()` when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: RunningMode = "video",
+        max_faces: int = 4,
+        smoothing: bool = True,
+        model_path: Path | None = None,
+    ) -> None:
+        self.mode = mode
+        self._landmarker = FaceLandmarker(mode=mode, max_faces=max_faces, model_path=model_path)
+        self._smoother = LandmarkSmoother() if (smoothing and mode == "video") else None
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def reset(self) -> None:
+        """Forget smoothing state (after a cut, a source change, or between kiosk customers)."""
+        if self._smoother is not None:
+            self._smoother.reset()
+
+    def process(
+        self,
+        frame: np.ndarray,
+        shade: Shade | None,
+        *,
+        intensity: float = 1.0,
+        timestamp_ms: int | None = None,
+    ) -> FrameResult:
+        """Find the faces in `frame` (RGB uint8 (H, W, 3)) and colour their lips with `shade`.
+
+        `shade=None` finds faces and masks but renders nothing (the "before" view).
+        """
+        check_frame(frame)
+        t0 = time.perf_counter()
+        faces = self._landmarker.detect(frame, timestamp_ms)
+        t1 = time.perf_counter()
+        if self._smoother is not None and timestamp_ms is not None:
+            faces = self._smoother.update(faces, timestamp_ms)
+        t2 = time.perf_counter()
+        masks = tuple(lip_mask(face, frame.shape[:2]) for face in faces)
+        t3 = time.perf_counter()
+        if shade is not None and masks and intensity > 0:
+            rendered = render_masks(frame, masks, shade, intensity=intensity)
+        else:
+            rendered = frame
+        t4 = time.perf_counter()
+        timings = StageTimings(
+            landmarks_ms=(t1 - t0) * 1000,
+            smoothing_ms=(t2 - t1) * 1000,
+            mask_ms=(t3 - t2) * 1000,
+            render_ms=(t4 - t3) * 1000,
+        )
+        return FrameResult(
+            original=frame,
+            rendered=rendered,
+            faces=faces,
+            masks=masks,
+            shade=shade,
+            intensity=intensity,
+            timings=timings,
+            timestamp_ms=timestamp_ms,
+        )

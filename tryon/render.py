@@ -1,0 +1,177 @@
+"""Colour the lips with a shade, keeping their own texture and lighting.
+
+All colour work happens in CIE Lab on the lip ROI only: the shade sets a* and b* and the mean
+lightness, the lips' own lightness detail (creases, shading, highlights) is kept on top. Pixels
+where the mask's alpha is 0 come back bit-identical.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tryon.mask import LipMask
+from tryon.shades import Shade
+
+# Typical L* of bare lips in even light; lips darker than this are taken as dimly lit and the
+# shade is darkened with them (partially: darker lips are also a property of the person).
+_REFERENCE_LIP_L = 55.0
+_LIGHT_ADAPTATION = 0.6
+_MIN_ALPHA = 1.0 / 512.0
+# Shimmer: sparkle cells per mouth width; a cell holds at most one fleck.
+_SHIMMER_CELLS_PER_WIDTH = 70.0
+
+
+def _rgb_to_lab(rgb_u8: np.ndarray) -> np.ndarray:
+    """RGB uint8 (H, W, 3) → float32 Lab (L in 0–100, a/b about −128–127)."""
+    return cv2.cvtColor(rgb_u8.astype(np.float32) * np.float32(1.0 / 255.0), cv2.COLOR_RGB2Lab)
+
+
+def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """float32 Lab → RGB uint8, clipped."""
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def shade_lab(shade: Shade) -> np.ndarray:
+    """The shade colour in Lab, float32 (3,)."""
+    return _rgb_to_lab(np.array([[shade.rgb]], dtype=np.uint8))[0, 0]
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total > 0 else float(values.mean())
+
+
+def _lip_frame_coords(mask: LipMask) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-ROI-pixel coordinates along and across the mouth, in mouth widths, from the left corner.
+
+    Patterns computed in these coordinates stay attached to the lips as the face moves or turns.
+    """
+    y0, y1, x0, x1 = mask.roi
+    left, right = mask.corners_xy
+    axis = right - left
+    width = float(np.hypot(*axis)) or 1.0
+    ux, uy = axis / width
+    xs = np.arange(x0, x1, dtype=np.float32) - left[0]
+    ys = np.arange(y0, y1, dtype=np.float32) - left[1]
+    along = (xs[None, :] * ux + ys[:, None] * uy) / width
+    across = (-xs[None, :] * uy + ys[:, None] * ux) / width
+    return along, across, width
+
+
+def _sparkle(mask: LipMask, density: float) -> np.ndarray:
+    """Fine flecks fixed in lip coordinates: float32 (h, w) in [0, 1], same on every frame for the same lips."""
+    along, across, width = _lip_frame_coords(mask)
+    cells = _SHIMMER_CELLS_PER_WIDTH
+    u, v = along * cells, across * cells
+    iu, iv = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
+    # Integer hash of the cell: the same cell always gets the same fleck.
+    h = (iu * 73856093) ^ (iv * 19349663)
+    h = (h ^ (h >> 13)) * 1274126177
+    h = h ^ (h >> 16)
+    rand = (h & 0xFFFF).astype(np.float32) / 65535.0
+    rand2 = ((h >> 16) & 0xFFFF).astype(np.float32) / 65535.0
+    present = rand < 0.12 + 0.4 * density
+    # Fleck centre inside its cell, and a small round falloff around it.
+    cu, cv = 0.25 + 0.5 * rand2, 0.25 + 0.5 * rand
+    dist = np.hypot(u - iu - cu, v - iv - cv)
+    radius = max(0.18, 0.6 / max(1.0, width / cells))  # at least ~0.6 px wide on small mouths
+    fleck = np.clip(1.0 - dist / radius, 0.0, 1.0) * present
+    return (fleck * (0.5 + 0.5 * rand2)).astype(np.float32)
+
+
+def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
+    """Return a copy of `frame` with the lips under `mask` coloured by `shade`.
+
+    Args:
+        frame: RGB uint8 (H, W, 3). Not modified.
+        mask: lip alpha over an ROI of `frame`.
+        shade: colour and finish.
+        intensity: 0 (no lipstick) to 1 (the shade's full opacity).
+    Returns:
+        RGB uint8 (H, W, 3); identical to `frame` wherever the mask's alpha is 0.
+    """
+    if not 0.0 <= intensity <= 1.0:
+        raise ValueError(f"intensity must be in [0, 1], but got {intensity}")
+    out = frame.copy()
+    if intensity == 0.0 or mask.alpha.size == 0 or float(mask.alpha.max()) < _MIN_ALPHA:
+        return out
+    roi = frame[mask.slices]
+    alpha = mask.alpha
+    lab = _rgb_to_lab(roi)
+    lightness, chroma_a, chroma_b = lab[..., 0], lab[..., 1], lab[..., 2]
+    core = np.clip(alpha * 2.0 - 1.0, 0.0, 1.0)  # the inner lips, away from the feathered edge
+    weights = core if float(core.sum()) > 4 else alpha
+    mean_l = _weighted_mean(lightness, weights)
+    target_l, target_a, target_b = (float(x) for x in shade_lab(shade))
+
+    # Dim light → dim lipstick; bright light brightens a little, never past the shade's own L + 10.
+    light = float(np.clip((mean_l / _REFERENCE_LIP_L) ** _LIGHT_ADAPTATION, 0.35, 1.15))
+    base_l = min(target_l * light, target_l + 10.0)
+    detail = lightness - mean_l  # lighting and texture of the lips themselves
+
+    # Smooth lightness (lighting) vs fine detail (texture); highlights are where the lips are
+    # already brighter than their surroundings on the lip.
+    sigma = max(1.0, 0.03 * float(np.hypot(*(mask.corners_xy[1] - mask.corners_xy[0]))))
+    local_mean = cv2.GaussianBlur(lightness, (0, 0), sigmaX=3 * sigma)
+    highlight = np.clip((lightness - local_mean - 2.0) / 14.0, 0.0, 1.0) * core
+
+    finish = shade.finish
+    if finish == "matte":
+        # Flatten shine: compress positive detail (bright spots), keep the creases.
+        new_l = base_l + np.where(detail > 0, detail * 0.45, detail * 0.9)
+    elif finish == "sheer":
+        # Translucent: own lightness stays mostly, shifted part of the way toward the shade.
+        new_l = lightness + (base_l - mean_l) * 0.45
+    else:
+        new_l = base_l + detail * 0.95
+    new_a = np.full_like(chroma_a, target_a)
+    new_b = np.full_like(chroma_b, target_b)
+    if finish == "sheer":
+        new_a = chroma_a + (new_a - chroma_a) * 0.75
+        new_b = chroma_b + (new_b - chroma_b) * 0.75
+
+    if shade.gloss > 0:
+        # Specular highlights follow the lips' own bright areas; light reflected off gloss is
+        # whiter, so highlights lose chroma.
+        strength = highlight**1.5 * shade.gloss
+        gain = {"satin": 14.0, "gloss": 34.0, "sheer": 24.0, "shimmer": 18.0, "metallic": 28.0}[finish]
+        new_l = new_l + strength * gain * light
+        desaturate = 1.0 - np.clip(strength * 0.8, 0.0, 0.6)
+        new_a, new_b = new_a * desaturate, new_b * desaturate
+    if finish == "metallic":
+        # Metals: stronger contrast between lit and shaded areas, tinted by the shimmer colour.
+        smooth_detail = local_mean - mean_l
+        new_l = new_l + smooth_detail * 0.35
+        tint = _rgb_to_lab(np.array([[shade.shimmer_rgb]], dtype=np.uint8))[0, 0]
+        sheen = np.clip(highlight * 1.5, 0.0, 1.0) * 0.5
+        new_a = new_a + (tint[1] - new_a) * sheen
+        new_b = new_b + (tint[2] - new_b) * sheen
+    if finish in ("shimmer", "metallic") and shade.shimmer_density > 0:
+        fleck = _sparkle(mask, shade.shimmer_density) * core
+        # Flecks catch light: brighter where the lips are lit.
+        fleck *= np.clip(0.5 + (local_mean - mean_l) / 20.0 + highlight, 0.2, 1.2)
+        tint = _rgb_to_lab(np.array([[shade.shimmer_rgb]], dtype=np.uint8))[0, 0]
+        new_l = new_l + fleck * (tint[0] * light + 12.0 - new_l).clip(0, None) * 0.8
+        new_a = new_a + (tint[1] - new_a) * fleck * 0.7
+        new_b = new_b + (tint[2] - new_b) * fleck * 0.7
+
+    painted = np.stack([np.clip(new_l, 0.0, 100.0), new_a, new_b], axis=-1).astype(np.float32)
+    weight = (alpha * np.float32(shade.opacity * intensity))[..., None]
+    blended = lab + (painted - lab) * weight
+    rgb = _lab_to_rgb(blended)
+    touched = alpha >= _MIN_ALPHA
+    out[mask.slices] = np.where(touched[..., None], rgb, roi)
+    return out
+
+
+def naive_blend(frame: np.ndarray, polygon_xy: np.ndarray, shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
+    """What open-source demos do: fill the lip polygon flat over a full-frame copy and `addWeighted`.
+
+    The baseline the benchmark compares against; not used by the product.
+    """
+    overlay = frame.copy()
+    cv2.fillPoly(overlay, [np.round(polygon_xy).astype(np.int32)], shade.rgb)
+    weight = shade.opacity * intensity
+    return cv2.addWeighted(overlay, weight, frame, 1.0 - weight, 0.0)

@@ -1,0 +1,89 @@
+"""One-Euro filtering of face landmarks across video frames.
+
+Per face and per coordinate: a low-pass filter whose cut-off rises with speed, so a still face
+stops shimmering while a fast turn is followed without visible lag (Casiez et al., CHI 2012).
+Faces are matched to the previous frame's by position; a face not matched starts fresh.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tryon.landmarks import Face
+
+
+@dataclass(frozen=True)
+class OneEuroParams:
+    """Cut-offs in Hz; `beta` in 1/px: how fast the cut-off rises with speed (px/s).
+
+    Speeds are normalised by the face's width in hundreds of px, so the same settings suit a
+    face 150 px and 600 px wide.
+    """
+
+    min_cutoff_hz: float = 1.0
+    beta: float = 0.02
+    derivative_cutoff_hz: float = 1.0
+
+
+def _smoothing_factor(dt_s: float, cutoff_hz: float) -> float:
+    tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt_s)
+
+
+class _FaceTrack:
+    def __init__(self, face: Face, timestamp_ms: int) -> None:
+        self.points = face.points.astype(np.float64)
+        self.velocity = np.zeros_like(self.points)
+        self.timestamp_ms = timestamp_ms
+
+    def update(self, face: Face, timestamp_ms: int, params: OneEuroParams) -> Face:
+        dt_s = max(1e-3, (timestamp_ms - self.timestamp_ms) / 1000.0)
+        raw = face.points.astype(np.float64)
+        scale = max(1.0, (face.bbox_xyxy[2] - face.bbox_xyxy[0]) / 100.0)
+        velocity = (raw - self.points) / dt_s / scale
+        a_d = _smoothing_factor(dt_s, params.derivative_cutoff_hz)
+        self.velocity = self.velocity + a_d * (velocity - self.velocity)
+        speed = np.linalg.norm(self.velocity, axis=1, keepdims=True)
+        cutoff = params.min_cutoff_hz + params.beta * speed
+        tau = 1.0 / (2.0 * np.pi * cutoff)
+        a = 1.0 / (1.0 + tau / dt_s)
+        self.points = self.points + a * (raw - self.points)
+        self.timestamp_ms = timestamp_ms
+        return Face(points=self.points.astype(np.float32), score=face.score)
+
+    def centre(self) -> np.ndarray:
+        return self.points.mean(axis=0)
+
+
+class LandmarkSmoother:
+    """Smooth the faces of consecutive frames. Call `update` once per frame, `reset` on a cut."""
+
+    def __init__(self, params: OneEuroParams | None = None) -> None:
+        self.params = params or OneEuroParams()
+        self._tracks: list[_FaceTrack] = []
+
+    def reset(self) -> None:
+        self._tracks = []
+
+    def update(self, faces: tuple[Face, ...], timestamp_ms: int) -> tuple[Face, ...]:
+        """Smoothed copies of `faces` (same order). Tracks of faces no longer seen are dropped."""
+        unmatched = list(self._tracks)
+        new_tracks: list[_FaceTrack] = []
+        out: list[Face] = []
+        for face in faces:
+            centre = face.points.mean(axis=0)
+            width = face.bbox_xyxy[2] - face.bbox_xyxy[0]
+            best = min(unmatched, key=lambda t: float(np.linalg.norm(t.centre() - centre)), default=None)
+            # A jump of more than half a face width between frames is another face, or a cut.
+            if best is not None and float(np.linalg.norm(best.centre() - centre)) < 0.5 * width:
+                unmatched.remove(best)
+                out.append(best.update(face, timestamp_ms, self.params))
+                new_tracks.append(best)
+            else:
+                new_tracks.append(_FaceTrack(face, timestamp_ms))
+                out.append(face)
+        self._tracks = new_tracks
+        return tuple(out)
