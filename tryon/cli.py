@@ -72,7 +72,7 @@ def _cmd_mask(args: argparse.Namespace) -> int:
         raise ImageError(f"{args.output}: the mask must be saved as .png (8-bit, lossless)")
     alpha = np.zeros(frame.shape[:2], dtype=np.float32)
     for face in result.faces:
-        alpha = np.maximum(alpha, lip_mask(face, frame.shape[:2]).full_frame(frame.shape[:2]))
+        alpha = np.maximum(alpha, lip_mask(frame, face).full_frame(frame.shape[:2]))
     mask_u8 = np.round(alpha * 255).astype(np.uint8)
     save_image(args.output, np.repeat(mask_u8[..., None], 3, axis=2))
     if not result.faces_found:

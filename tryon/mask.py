@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from tryon.colour import rgb_to_lab
 from tryon.landmarks import Face
 
 _SPLINE_SAMPLES_PER_SEGMENT = 8
 _SUBPIXEL_BITS = 4  # fillPoly works on fixed-point coordinates: 1/16 px precision
+_SUPERSAMPLE = 4
 _FEATHER_PER_WIDTH = 0.012  # feather sigma as a share of mouth width (≈0.6 px on a 50 px mouth)
 _MIN_FEATHER_PX = 0.5
 _MAX_FEATHER_PX = 1.5
@@ -19,6 +21,13 @@ _SUPPORT_KERNEL = cv2.getStructuringElement(
     cv2.MORPH_ELLIPSE, (2 * _OUTSIDE_SUPPORT_PX + 1, 2 * _OUTSIDE_SUPPORT_PX + 1)
 )
 _ROI_MARGIN_PER_WIDTH = 0.12
+# Lip-likeness: how many robust spreads from the lips' own colour a pixel may be before it loses
+# paint, and over how many more spreads the paint fades out.
+_DARK_SPREADS = 4.0
+_PALE_SPREADS = 3.0
+_BRIGHT_SPREADS = 3.5
+_FALLOFF_SPREADS = 1.5
+_MIN_LIP_REDNESS = 6.0
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,18 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
 
 
 def fill_soft(polygon_xy: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
-    """Anti-aliased filled polygon as float32 (H, W) coverage in [0, 1]; coordinates in pixels."""
-    canvas = np.zeros(size_hw, dtype=np.uint8)
-    # fillPoly samples pixel centres at integer coordinates; shift so pixel (0, 0) covers [0, 1).
-    fixed = np.round((polygon_xy - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32)
-    cv2.fillPoly(canvas, [fixed], 255, lineType=cv2.LINE_AA, shift=_SUBPIXEL_BITS)
-    return canvas.astype(np.float32) * np.float32(1.0 / 255.0)
+    """Filled polygon as float32 (H, W) area coverage in [0, 1]; coordinates in pixels.
+
+    Rasterised at `_SUPERSAMPLE`× and area-averaged, so coverage is exact to 1/16 px²: thin or
+    collapsed polygons (pressed lips) cover ~nothing, unlike OpenCV's anti-aliased outline.
+    """
+    height, width = size_hw
+    canvas = np.zeros((height * _SUPERSAMPLE, width * _SUPERSAMPLE), dtype=np.uint8)
+    # Pixel (0, 0) covers [0, 1) x [0, 1); sub-pixel centres sit at (k + 0.5) / _SUPERSAMPLE.
+    fixed = np.round((polygon_xy * _SUPERSAMPLE - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32)
+    cv2.fillPoly(canvas, [fixed], 255, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS)
+    coverage = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA)
+    return coverage.astype(np.float32) * np.float32(1.0 / 255.0)
 
 
 def lip_roi(face: Face, size_hw: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -114,7 +129,39 @@ def lip_roi(face: Face, size_hw: tuple[int, int]) -> tuple[int, int, int, int]:
     return max(0, int(y0)), min(height, int(y1)), max(0, int(x0)), min(width, int(x1))
 
 
-def lip_mask(face: Face, size_hw: tuple[int, int], *, feather_px: float | None = None) -> LipMask:
+def _disk(radius_px: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1))
+
+
+def lip_likeness(roi_rgb: np.ndarray, outer_cover: np.ndarray, opening: np.ndarray, width_px: float) -> np.ndarray:
+    """How much each ROI pixel looks like these lips, float32 (h, w) in [0, 1].
+
+    A colour model of the lips' own core (median and robust spread of L* and a*, away from the
+    edges) marks what the landmark contours wrongly include: teeth (much less red, or much
+    brighter on grayscale photos), the mouth's dark cavity and beard (much darker). Lip creases
+    and shading lie well within the spread and keep full paint.
+    """
+    lab = rgb_to_lab(roi_rgb)
+    lightness, redness = lab[..., 0], lab[..., 1]
+    margin = max(1, round(0.03 * width_px))
+    lip_core = cv2.erode(((outer_cover > 0.99) & (opening < 0.01)).astype(np.uint8), _disk(margin)) > 0
+    lip_core &= cv2.dilate((opening > 0.01).astype(np.uint8), _disk(margin)) == 0
+    if lip_core.sum() < 20:
+        return np.ones(lightness.shape, dtype=np.float32)
+    lip_l, lip_a = lightness[lip_core], redness[lip_core]
+    l_median, a_median = float(np.median(lip_l)), float(np.median(lip_a))
+    l_spread = max(4.0, 1.4826 * float(np.median(np.abs(lip_l - l_median))))
+    a_spread = max(2.5, 1.4826 * float(np.median(np.abs(lip_a - a_median))))
+    too_dark = np.maximum(0.0, (l_median - lightness) / l_spread - _DARK_SPREADS)
+    if a_median > _MIN_LIP_REDNESS:  # colour photo: teeth and skin are less red than lips
+        off_colour = np.maximum(0.0, (a_median - redness) / a_spread - _PALE_SPREADS)
+    else:  # grayscale or washed out: teeth are brighter than lips
+        off_colour = np.maximum(0.0, (lightness - l_median) / l_spread - _BRIGHT_SPREADS)
+    likeness = np.clip(1.0 - (too_dark + off_colour) / _FALLOFF_SPREADS, 0.0, 1.0).astype(np.float32)
+    return cv2.GaussianBlur(likeness, (0, 0), sigmaX=0.7)
+
+
+def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, refine: bool = True) -> LipMask:
     """Soft alpha of one face's lips (outer contour minus mouth opening) over the lip ROI.
 
     The edge is a Gaussian feather (sigma scales with mouth width, capped at `_MAX_FEATHER_PX`)
@@ -122,9 +169,12 @@ def lip_mask(face: Face, size_hw: tuple[int, int], *, feather_px: float | None =
     out is left bit-identical.
 
     Args:
-        face: landmarks in pixels of a frame of shape `size_hw` (H, W).
+        frame: RGB uint8 (H, W, 3) the landmarks were found in (read, never modified).
+        face: landmarks in pixels of `frame`.
         feather_px: Gaussian sigma of the edge in pixels; default scales with the mouth width.
+        refine: take out what does not look like these lips (teeth, cavity, beard): `lip_likeness`.
     """
+    size_hw = frame.shape[:2]
     y0, y1, x0, x1 = lip_roi(face, size_hw)
     roi_hw = (max(0, y1 - y0), max(0, x1 - x0))
     outer_xy = face.lips_outer
@@ -133,9 +183,12 @@ def lip_mask(face: Face, size_hw: tuple[int, int], *, feather_px: float | None =
         empty = np.zeros(roi_hw, dtype=np.float32)
         return LipMask(roi=(y0, y1, x0, x1), alpha=empty, opening=empty.copy(), corners_xy=corners)
     offset = np.array([x0, y0], dtype=np.float32)
+    inner_xy = face.lips_inner - offset
     outer_cover = fill_soft(closed_spline(outer_xy - offset), roi_hw)
-    opening = fill_soft(closed_spline(face.lips_inner - offset), roi_hw)
+    opening = fill_soft(closed_spline(inner_xy), roi_hw)
     alpha = outer_cover * (1.0 - opening)
+    if refine:
+        alpha *= lip_likeness(frame[y0:y1, x0:x1], outer_cover, opening, face.lips_width_px)
     if feather_px is None:
         feather_px = float(np.clip(_FEATHER_PER_WIDTH * face.lips_width_px, _MIN_FEATHER_PX, _MAX_FEATHER_PX))
     if feather_px > 0:

@@ -111,7 +111,7 @@ class Pipeline:
         if self._smoother is not None and timestamp_ms is not None:
             faces = self._smoother.update(faces, timestamp_ms)
         t2 = time.perf_counter()
-        masks = tuple(lip_mask(face, frame.shape[:2]) for face in faces)
+        masks = tuple(lip_mask(frame, face) for face in faces)
         t3 = time.perf_counter()
         if shade is not None and masks and intensity > 0:
             rendered = render_masks(frame, masks, shade, intensity=intensity)

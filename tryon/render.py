@@ -10,6 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tryon.colour import lab_to_rgb, rgb_to_lab
 from tryon.mask import LipMask
 from tryon.shades import Shade
 
@@ -22,20 +23,9 @@ _MIN_ALPHA = 1.0 / 512.0
 _SHIMMER_CELLS_PER_WIDTH = 70.0
 
 
-def _rgb_to_lab(rgb_u8: np.ndarray) -> np.ndarray:
-    """RGB uint8 (H, W, 3) → float32 Lab (L in 0–100, a/b about −128–127)."""
-    return cv2.cvtColor(rgb_u8.astype(np.float32) * np.float32(1.0 / 255.0), cv2.COLOR_RGB2Lab)
-
-
-def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """float32 Lab → RGB uint8, clipped."""
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
-    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
-
-
 def shade_lab(shade: Shade) -> np.ndarray:
     """The shade colour in Lab, float32 (3,)."""
-    return _rgb_to_lab(np.array([[shade.rgb]], dtype=np.uint8))[0, 0]
+    return rgb_to_lab(np.array(shade.rgb, dtype=np.uint8))
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -99,7 +89,7 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
         return out
     roi = frame[mask.slices]
     alpha = mask.alpha
-    lab = _rgb_to_lab(roi)
+    lab = rgb_to_lab(roi)
     lightness, chroma_a, chroma_b = lab[..., 0], lab[..., 1], lab[..., 2]
     core = np.clip(alpha * 2.0 - 1.0, 0.0, 1.0)  # the inner lips, away from the feathered edge
     weights = core if float(core.sum()) > 4 else alpha
@@ -118,6 +108,7 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
     highlight = np.clip((lightness - local_mean - 2.0) / 14.0, 0.0, 1.0) * core
 
     finish = shade.finish
+    tint = rgb_to_lab(np.array(shade.shimmer_rgb, dtype=np.uint8))  # shimmer and metallic sheen
     if finish == "matte":
         # Flatten shine: compress positive detail (bright spots), keep the creases.
         new_l = base_l + np.where(detail > 0, detail * 0.45, detail * 0.9)
@@ -144,7 +135,6 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
         # Metals: stronger contrast between lit and shaded areas, tinted by the shimmer colour.
         smooth_detail = local_mean - mean_l
         new_l = new_l + smooth_detail * 0.35
-        tint = _rgb_to_lab(np.array([[shade.shimmer_rgb]], dtype=np.uint8))[0, 0]
         sheen = np.clip(highlight * 1.5, 0.0, 1.0) * 0.5
         new_a = new_a + (tint[1] - new_a) * sheen
         new_b = new_b + (tint[2] - new_b) * sheen
@@ -152,7 +142,6 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
         fleck = _sparkle(mask, shade.shimmer_density) * core
         # Flecks catch light: brighter where the lips are lit.
         fleck *= np.clip(0.5 + (local_mean - mean_l) / 20.0 + highlight, 0.2, 1.2)
-        tint = _rgb_to_lab(np.array([[shade.shimmer_rgb]], dtype=np.uint8))[0, 0]
         new_l = new_l + fleck * (tint[0] * light + 12.0 - new_l).clip(0, None) * 0.8
         new_a = new_a + (tint[1] - new_a) * fleck * 0.7
         new_b = new_b + (tint[2] - new_b) * fleck * 0.7
@@ -160,7 +149,7 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
     painted = np.stack([np.clip(new_l, 0.0, 100.0), new_a, new_b], axis=-1).astype(np.float32)
     weight = (alpha * np.float32(shade.opacity * intensity))[..., None]
     blended = lab + (painted - lab) * weight
-    rgb = _lab_to_rgb(blended)
+    rgb = lab_to_rgb(blended)
     touched = alpha >= _MIN_ALPHA
     out[mask.slices] = np.where(touched[..., None], rgb, roi)
     return out

@@ -1,0 +1,122 @@
+import cv2
+import numpy as np
+import pytest
+
+from tryon.colour import delta_e_2000, rgb_to_lab
+from tryon.landmarks import Face
+from tryon.mask import lip_mask
+from tryon.metrics import teeth_spill, texture_correlation
+from tryon.render import apply_shade, shade_lab
+from tryon.shades import FINISHES, Shade
+
+
+def _lips(face: Face, shape) -> np.ndarray:  # noqa: ANN001
+    return lip_mask(np.zeros(shape, np.uint8), face).full_frame(shape[:2]) > 0.5
+
+
+def test_pixels_beyond_3px_outside_the_lips_are_bit_identical(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    mask = lip_mask(astronaut, astronaut_face)
+    outer = np.zeros(astronaut.shape[:2], dtype=np.uint8)
+    cv2.fillPoly(outer, [np.round(astronaut_face.lips_outer).astype(np.int32)], 1)
+    near = cv2.dilate(outer, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0
+    for shade in library.shades:
+        out = apply_shade(astronaut, mask, shade)
+        assert np.array_equal(out[~near], astronaut[~near]), shade.id
+    assert astronaut.flags.writeable is False  # input untouched (would have raised otherwise)
+
+
+def test_lip_colour_moves_toward_the_shade(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    core = lip_mask(astronaut, astronaut_face).full_frame(astronaut.shape[:2]) > 0.95
+    before = rgb_to_lab(astronaut[core]).mean(axis=0)
+    for shade in library.shades:
+        after = rgb_to_lab(apply_shade(astronaut, lip_mask(astronaut, astronaut_face), shade)[core]).mean(axis=0)
+        target = shade_lab(shade)
+        # Hue/chroma judged on a*b*: the rendered lips are closer to the shade than bare lips were.
+        assert np.linalg.norm(after[1:] - target[1:]) < np.linalg.norm(before[1:] - target[1:]), shade.id
+
+
+def test_matte_keeps_lip_texture(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    core = lip_mask(astronaut, astronaut_face).full_frame(astronaut.shape[:2]) > 0.95
+    matte = library.get("mv-ruby-hour")
+    out = apply_shade(astronaut, lip_mask(astronaut, astronaut_face), matte, intensity=1.0)
+    assert texture_correlation(astronaut, out, core) >= 0.8
+
+
+def test_intensity_zero_changes_nothing_and_scales_effect(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    mask = lip_mask(astronaut, astronaut_face)
+    shade = library.get("mv-classic-red")
+    assert np.array_equal(apply_shade(astronaut, mask, shade, intensity=0.0), astronaut)
+    region = mask.full_frame(astronaut.shape[:2]) > 0.95
+
+    def change(intensity: float) -> float:
+        out = apply_shade(astronaut, mask, shade, intensity=intensity)
+        return float(delta_e_2000(rgb_to_lab(astronaut[region]), rgb_to_lab(out[region])).mean())
+
+    assert 0 < change(0.3) < change(0.7) < change(1.0)
+    with pytest.raises(ValueError, match="intensity"):
+        apply_shade(astronaut, mask, shade, intensity=1.5)
+
+
+def test_every_finish_looks_different(astronaut_face, astronaut) -> None:  # noqa: ANN001
+    mask = lip_mask(astronaut, astronaut_face)
+    region = mask.full_frame(astronaut.shape[:2]) > 0.5
+    renders = {}
+    for finish in FINISHES:
+        shade = Shade(id=f"t-{finish}", name=finish, color="#B0122B", finish=finish, opacity=0.85,
+                      gloss={"matte": 0.0, "satin": 0.35, "gloss": 0.85, "sheer": 0.5,
+                             "shimmer": 0.45, "metallic": 0.6}[finish],
+                      shimmer_density=0.5 if finish in ("shimmer", "metallic") else 0.0)
+        renders[finish] = rgb_to_lab(apply_shade(astronaut, mask, shade)[region])
+    for a in FINISHES:
+        for b in FINISHES:
+            if a < b:
+                diff = delta_e_2000(renders[a], renders[b])
+                assert np.percentile(diff, 99) > 3.0, (a, b)
+    # Gloss is brighter at the highlights than matte; matte flattens them.
+    assert np.percentile(renders["gloss"][:, 0], 99) > np.percentile(renders["matte"][:, 0], 99) + 3
+
+
+def test_shimmer_stays_on_the_lips_when_the_face_moves(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    """Same face shifted by (7, 4) px: the sparkle pattern shifts with it, it is not fresh noise."""
+    shade = library.get("nv-galaxy-plum")
+    out1 = apply_shade(astronaut, lip_mask(astronaut, astronaut_face), shade)
+    shifted_frame = np.zeros_like(astronaut)
+    shifted_frame[4:, 7:] = astronaut[:-4, :-7]
+    moved = Face(points=astronaut_face.points + np.float32([7, 4]))
+    out2 = apply_shade(shifted_frame, lip_mask(shifted_frame, moved), shade)
+    region = lip_mask(astronaut, astronaut_face).full_frame(astronaut.shape[:2]) > 0.95
+    ys, xs = np.nonzero(region)
+    diff = np.abs(out1[ys, xs].astype(int) - out2[ys + 4, xs + 7].astype(int))
+    assert diff.max() <= 2
+    # and the flecks exist: shimmer differs from the same shade rendered as satin
+    satin = Shade(id="t", name="t", color=shade.color, finish="satin", opacity=shade.opacity, gloss=shade.gloss)
+    plain = apply_shade(astronaut, lip_mask(astronaut, astronaut_face), satin)
+    assert (np.abs(out1[region].astype(int) - plain[region].astype(int)).max(axis=1) > 20).sum() > 10
+
+
+def test_dim_light_gives_dim_lipstick(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    dim = (astronaut.astype(np.float32) * 0.35).astype(np.uint8)
+    mask = lip_mask(astronaut, astronaut_face)
+    region = mask.full_frame(astronaut.shape[:2]) > 0.95
+    shade = library.get("ll-coral-wave")
+    bright_l = rgb_to_lab(apply_shade(astronaut, mask, shade)[region])[:, 0].mean()
+    dim_l = rgb_to_lab(apply_shade(dim, mask, shade)[region])[:, 0].mean()
+    assert dim_l < bright_l - 15
+
+
+@pytest.mark.slow
+def test_teeth_and_tongue_stay_unpainted(eval_faces, landmarker, library) -> None:  # noqa: ANN001
+    red = library.get("mv-classic-red")
+    kept = []
+    for face in eval_faces:
+        if not face.mouth_open or face.mouth_covered:
+            continue
+        rendered = face.image
+        for found in landmarker.detect(face.image):
+            rendered = apply_shade(rendered, lip_mask(face.image, found), red)
+        spill = teeth_spill(face.image, rendered, face.mouth, face.lips)
+        if not np.isnan(spill):
+            kept.append(1.0 - spill)
+    share_kept = float(np.mean(kept))
+    print(f"inner-mouth pixels unchanged (ΔE2000 < 3) on {len(kept)} open mouths: {share_kept:.3f}")
+    assert share_kept >= 0.95
