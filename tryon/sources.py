@@ -63,3 +63,50 @@ class VideoFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+DEMO_FACE_PATH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "astronaut.png"
+
+
+class DemoSource:
+    """A bundled real face (public-domain NASA portrait) with gentle, natural head motion.
+
+    Frames are RGB uint8 at `size_wh`: the portrait is placed on a soft backdrop and moved by a
+    slow sway, nod and lean (a few px and under 3 degrees), like someone at a laptop. Frame `i`
+    is a pure function of `i`, so runs are repeatable.
+    """
+
+    def __init__(self, *, size_wh: tuple[int, int] = (1280, 720), fps: float = 30.0, face_path: Path | None = None) -> None:
+        self.size_wh = size_wh
+        self.fps = fps
+        portrait = read_image(face_path or DEMO_FACE_PATH)
+        if face_path is None:
+            portrait = portrait[0:300, 100:400]  # head and shoulders, as a webcam at a laptop sees them
+        width, height = size_wh
+        scale = 1.05 * height / portrait.shape[0]
+        self._portrait = cv2.resize(portrait, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        ph, pw = self._portrait.shape[:2]
+        backdrop = cv2.resize(portrait, (width, height), interpolation=cv2.INTER_AREA)
+        self._backdrop = cv2.GaussianBlur(backdrop, (0, 0), 25)
+        self._origin = ((width - pw) / 2.0, (height - ph) / 2.0)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame number `index` (RGB uint8 (H, W, 3))."""
+        t = index / self.fps
+        angle = 2.5 * np.sin(2 * np.pi * t / 5.3)
+        dx = 14.0 * np.sin(2 * np.pi * t / 7.1)
+        dy = 6.0 * np.sin(2 * np.pi * t / 3.7 + 1.0)
+        zoom = 1.0 + 0.03 * np.sin(2 * np.pi * t / 9.0)
+        ph, pw = self._portrait.shape[:2]
+        matrix = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, zoom)
+        matrix[:, 2] += (self._origin[0] + dx, self._origin[1] + dy)
+        out = self._backdrop.copy()
+        cv2.warpAffine(self._portrait, matrix, self.size_wh, dst=out, borderMode=cv2.BORDER_TRANSPARENT)
+        return out
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Endless (timestamp_ms, frame) pairs."""
+        index = 0
+        while True:
+            yield round(index * 1000.0 / self.fps), self.frame(index)
+            index += 1

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from tryon.pipeline import Pipeline
+from tryon.sources import DemoSource
+
+
+@pytest.fixture(scope="module")
+def video_pipeline():  # noqa: ANN201
+    with Pipeline(mode="video") as pipeline:
+        yield pipeline
+
+
+def test_face_free_frame_comes_back_unchanged(video_pipeline, library) -> None:  # noqa: ANN001
+    from skimage import data
+
+    frame = np.ascontiguousarray(data.coffee())
+    result = video_pipeline.process(frame, library.get("mv-ruby-hour"), timestamp_ms=10_000)
+    assert not result.faces_found
+    assert result.faces == ()
+    assert np.array_equal(result.rendered, frame)
+
+
+def test_demo_stream_renders_with_timings(video_pipeline, library) -> None:  # noqa: ANN001
+    video_pipeline.reset()
+    shade = library.get("ll-cherry-glaze")
+    demo = DemoSource()
+    for index in range(5):
+        frame = demo.frame(index)
+        result = video_pipeline.process(frame, shade, intensity=0.8, timestamp_ms=20_000 + index * 33)
+        assert result.faces_found
+        assert result.rendered.shape == frame.shape and result.rendered.dtype == np.uint8
+        assert not np.array_equal(result.rendered, frame)
+        assert result.timings.landmarks_ms > 0 and result.timings.render_ms > 0
+        assert result.timings.total_ms >= result.timings.landmarks_ms
+
+
+def test_no_shade_gives_the_before_view(library, astronaut) -> None:  # noqa: ANN001
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(np.array(astronaut), None)
+    assert result.faces_found and len(result.masks) == 1
+    assert np.array_equal(result.rendered, astronaut)

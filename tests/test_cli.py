@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon.cli import main
+from tryon.export import read_metadata
+from tryon.sources import DemoSource, read_image
+
+
+@pytest.fixture
+def astronaut_file(tmp_path: Path, astronaut) -> Path:  # noqa: ANN001
+    path = tmp_path / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(np.array(astronaut), cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_render_writes_the_shade_on_the_lips(tmp_path: Path, astronaut_file: Path, astronaut, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "red.png"
+    assert main(["render", str(astronaut_file), "--shade", "mv-classic-red", "--intensity", "0.9", "-o", str(out)]) == 0
+    rendered = read_image(out)
+    changed = np.any(rendered != astronaut, axis=-1)
+    ys, xs = np.nonzero(changed)
+    assert 100 < changed.sum() < 3000
+    assert 190 < xs.mean() < 260 and 130 < ys.mean() < 170  # on the mouth
+    assert read_metadata(out).shade_id == "mv-classic-red"
+    assert "Rue Rouge (matte) on 1 face(s)" in capsys.readouterr().out
+
+
+def test_render_compare_is_side_by_side(tmp_path: Path, astronaut_file: Path) -> None:
+    out = tmp_path / "compare.jpg"
+    assert main(["render", str(astronaut_file), "--shade", "ll-berry-jam", "--compare", "-o", str(out)]) == 0
+    assert read_image(out).shape[1] > 2 * 512
+
+
+def test_mask_is_an_8bit_png_the_size_of_the_image(tmp_path: Path, astronaut_file: Path) -> None:
+    out = tmp_path / "mask.png"
+    assert main(["mask", str(astronaut_file), "-o", str(out)]) == 0
+    mask = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
+    assert mask.dtype == np.uint8 and mask.shape[:2] == (512, 512)
+    assert (mask > 127).sum() > 300 and mask.max() == 255
+
+
+def test_shades_lists_every_catalog(capsys) -> None:  # noqa: ANN001
+    assert main(["shades"]) == 0
+    out = capsys.readouterr().out
+    assert "Maison Velours — Atelier Matte 2027" in out and "36 shades in 3 catalogs" in out
+
+
+def test_video_renders_every_frame(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    source = tmp_path / "in.avi"
+    demo = DemoSource(size_wh=(640, 360))
+    writer = cv2.VideoWriter(str(source), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (640, 360))
+    for index in range(12):
+        writer.write(cv2.cvtColor(demo.frame(index), cv2.COLOR_RGB2BGR))
+    writer.release()
+    out = tmp_path / "out.avi"
+    assert main(["video", str(source), "--shade", "nv-galaxy-plum", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "12 frames, a face in 12" in captured.out
+    assert "12/12 frames" in captured.err  # progress bar
+    capture = cv2.VideoCapture(str(out))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 12
+    capture.release()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["render", "{tmp}/missing.jpg", "--shade", "mv-classic-red", "-o", "{tmp}/o.png"], "missing.jpg: image file not found"),
+        (["render", "{img}", "--shade", "no-such", "-o", "{tmp}/o.png"], "unknown shade id 'no-such'"),
+        (["render", "{img}", "--shade", "mv-classic-red", "-o", "{tmp}/o.gif"], "cannot save as '.gif'"),
+        (["video", "{tmp}/notes.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"], "notes.mp4: cannot open as a video"),
+        (["video", "{tmp}/none.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"], "none.mp4: video file not found"),
+        (["mask", "{img}", "-o", "{tmp}/m.jpg"], "the mask must be saved as .png"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(tmp_path: Path, astronaut_file: Path, capsys, argv, message) -> None:  # noqa: ANN001
+    (tmp_path / "notes.mp4").write_text("not a video", encoding="utf-8")
+    args = [a.format(tmp=tmp_path, img=astronaut_file) for a in argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tryon: error: ") and message in err[0]
+    assert "Traceback" not in err[0]
+
+
+def test_face_free_image_is_saved_unchanged_with_a_warning(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from skimage import data
+
+    source = tmp_path / "coffee.png"
+    cv2.imwrite(str(source), cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out.png"
+    assert main(["render", str(source), "--shade", "mv-classic-red", "-o", str(out)]) == 0
+    assert np.array_equal(read_image(out), data.coffee())
+    assert "no face found" in capsys.readouterr().err
