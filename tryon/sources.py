@@ -71,7 +71,7 @@ DEMO_FACE_PATH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "a
 class DemoSource:
     """A bundled real face (public-domain NASA portrait) with gentle, natural head motion.
 
-    Frames are RGB uint8 at `size_wh`: the portrait is placed on a soft backdrop and moved by a
+    Frames are RGB uint8 at `size_wh`: the portrait, cropped to head and shoulders, moves by a
     slow sway, nod and lean (a few px and under 3 degrees), like someone at a laptop. Frame `i`
     is a pure function of `i`, so runs are repeatable.
     """
@@ -80,15 +80,11 @@ class DemoSource:
         self.size_wh = size_wh
         self.fps = fps
         portrait = read_image(face_path or DEMO_FACE_PATH)
-        if face_path is None:
-            portrait = portrait[0:300, 100:400]  # head and shoulders, as a webcam at a laptop sees them
         width, height = size_wh
-        scale = 1.05 * height / portrait.shape[0]
-        self._portrait = cv2.resize(portrait, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        ph, pw = self._portrait.shape[:2]
-        backdrop = cv2.resize(portrait, (width, height), interpolation=cv2.INTER_AREA)
-        self._backdrop = cv2.GaussianBlur(backdrop, (0, 0), 25)
-        self._origin = ((width - pw) / 2.0, (height - ph) / 2.0)
+        # Crop to the frame's aspect ratio from the top (head and shoulders, as a laptop webcam
+        # frames them), then fill the frame.
+        crop_h = min(portrait.shape[0], round(portrait.shape[1] * height / width))
+        self._portrait = cv2.resize(portrait[:crop_h], size_wh, interpolation=cv2.INTER_CUBIC)
 
     def frame(self, index: int) -> np.ndarray:
         """Frame number `index` (RGB uint8 (H, W, 3))."""
@@ -97,12 +93,11 @@ class DemoSource:
         dx = 14.0 * np.sin(2 * np.pi * t / 7.1)
         dy = 6.0 * np.sin(2 * np.pi * t / 3.7 + 1.0)
         zoom = 1.0 + 0.03 * np.sin(2 * np.pi * t / 9.0)
-        ph, pw = self._portrait.shape[:2]
-        matrix = cv2.getRotationMatrix2D((pw / 2, ph / 2), angle, zoom)
-        matrix[:, 2] += (self._origin[0] + dx, self._origin[1] + dy)
-        out = self._backdrop.copy()
-        cv2.warpAffine(self._portrait, matrix, self.size_wh, dst=out, borderMode=cv2.BORDER_TRANSPARENT)
-        return out
+        width, height = self.size_wh
+        # Zoomed in 6% so the sway never shows the picture's edge.
+        matrix = cv2.getRotationMatrix2D((width / 2, height * 0.4), angle, 1.06 * zoom)
+        matrix[:, 2] += (dx, dy)
+        return cv2.warpAffine(self._portrait, matrix, self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         """Endless (timestamp_ms, frame) pairs."""
