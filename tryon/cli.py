@@ -124,6 +124,49 @@ def _cmd_video(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_json(report: dict, path: Path | None) -> None:
+    import json
+
+    text = json.dumps(report, indent=2)
+    if path is not None:
+        path.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from tryon.eval import evaluate, jitter
+    from tryon.sources import read_image
+
+    if args.jitter is not None:
+        report = jitter(read_image(args.jitter), frames=args.frames)
+        print("  ".join(f"{k} {v:.3f}" for k, v in report.items()))
+        _write_json(report, args.json)
+        return 0
+    if args.faces is None:
+        raise TryonError("give --faces DIR (a folder with manifest.json) or --jitter IMAGE")
+    report = evaluate(args.faces)
+    print(f"{'face':<32} {'IoU':>6} {'BF':>6} {'teeth':>6} {'skin':>6} {'tex':>6}")
+    for row in report["faces"]:
+        def fmt(value: float | None) -> str:
+            return "     -" if value is None else f"{value:6.3f}"
+        print(f"{row['name'][:32]:<32} {fmt(row['iou'])} {fmt(row['boundary_f'])} {fmt(row['teeth_spill'])} "
+              f"{fmt(row['skin_spill'])} {fmt(row['texture_corr'])}")
+    keys = ("n", "found", "mean_iou", "median_iou", "mean_boundary_f", "mean_teeth_spill", "mean_skin_spill", "mean_texture_corr")
+    print("  ".join(f"{k} {report[k]:.3f}" if isinstance(report[k], float) else f"{k} {report[k]}" for k in keys))
+    _write_json(report, args.json)
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from tryon.bench import run_bench
+
+    report = run_bench(frames=args.frames)
+    for key in ("landmarks_ms_p50", "render_ms_p50", "naive_ms_p50", "render_vs_naive", "pipeline_fps", "startup_ms", "peak_rss_mb"):
+        print(f"{key:<18} {report[key]:.2f}")
+    _write_json(report, args.json)
+    return 0
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     from ui.app import run_app
 
@@ -157,6 +200,18 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--intensity", type=_intensity, default=1.0)
     video.add_argument("-o", "--output", type=Path, required=True, help="output .mp4, .avi or .mkv")
     video.set_defaults(run=_cmd_video)
+
+    evaluation = commands.add_parser("eval", help="score lip masks and renders against human masks")
+    evaluation.add_argument("--faces", type=Path, help="folder with manifest.json (layout of shared/eval)")
+    evaluation.add_argument("--jitter", type=Path, help="still image: landmark jitter over video-mode frames")
+    evaluation.add_argument("--frames", type=int, default=300)
+    evaluation.add_argument("--json", type=Path, help="write the report as JSON")
+    evaluation.set_defaults(run=_cmd_eval)
+
+    bench = commands.add_parser("bench", help="time every stage (p50/p95) and compare with a naive blend")
+    bench.add_argument("--frames", type=int, default=120)
+    bench.add_argument("--json", type=Path)
+    bench.set_defaults(run=_cmd_bench)
 
     app = commands.add_parser("app", help="open the desktop try-on app")
     app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")

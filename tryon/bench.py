@@ -1,0 +1,118 @@
+"""`tryon bench`: per-stage latency percentiles and the naive-blend ratio, measured in one run."""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tryon.export import TryonMetadata, save_image
+from tryon.landmarks import FaceLandmarker
+from tryon.mask import lip_mask
+from tryon.pipeline import Pipeline
+from tryon.render import apply_shade, naive_blend
+from tryon.shades import FINISHES, Shade
+from tryon.sources import DemoSource
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    array = np.array(samples_ms)
+    return {"p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95)), "n": len(samples_ms)}
+
+
+def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _shade(finish: str) -> Shade:
+    return Shade(id=f"bench-{finish}", name=finish, color="#B0122B", finish=finish, opacity=0.85,
+                 gloss=0.0 if finish == "matte" else 0.6, shimmer_density=0.5 if finish in ("shimmer", "metallic") else 0.0)
+
+
+def bench_resolution(size_wh: tuple[int, int], *, frames: int) -> dict[str, object]:
+    """Time every stage on `frames` frames of the demo face (a real portrait in gentle motion)."""
+    demo = DemoSource(size_wh=size_wh)
+    clip = [demo.frame(i) for i in range(frames)]
+    report: dict[str, object] = {"size_wh": list(size_wh), "frames": frames}
+
+    with FaceLandmarker(mode="video", max_faces=1) as landmarker:
+        faces = []
+        landmark_ms = []
+        for i, frame in enumerate(clip):
+            start = time.perf_counter()
+            found = landmarker.detect(frame, i * 33)
+            landmark_ms.append((time.perf_counter() - start) * 1000)
+            faces.append(found[0] if found else None)
+    report["landmarks_ms"] = _percentiles(landmark_ms[5:])
+    pairs = [(f, face) for f, face in zip(clip, faces, strict=True) if face is not None]
+    report["frames_with_face"] = len(pairs)
+    frame, face = pairs[len(pairs) // 2]
+    report["mask_ms"] = _percentiles(_time(lambda: lip_mask(frame, face), 200))
+    mask = lip_mask(frame, face)
+    report["render_ms_by_finish"] = {
+        finish: _percentiles(_time(lambda s=_shade(finish): apply_shade(frame, mask, s), 200)) for finish in FINISHES
+    }
+    report["render_ms"] = _percentiles(_time(lambda: apply_shade(frame, mask, _shade("satin")), 200))
+    report["mask_plus_render_ms"] = _percentiles(
+        _time(lambda: apply_shade(frame, lip_mask(frame, face), _shade("satin")), 200)
+    )
+    report["naive_ms"] = _percentiles(_time(lambda: naive_blend(frame, face.lips_outer, _shade("satin")), 200))
+
+    with Pipeline(mode="video", max_faces=1) as pipeline:
+        total_ms = []
+        shade = _shade("gloss")
+        for i, clip_frame in enumerate(clip):
+            start = time.perf_counter()
+            pipeline.process(clip_frame, shade, intensity=0.9, timestamp_ms=i * 33)
+            total_ms.append((time.perf_counter() - start) * 1000)
+    report["pipeline_ms"] = _percentiles(total_ms[5:])
+    report["pipeline_fps"] = 1000.0 / float(np.mean(total_ms[5:]))
+    with tempfile.TemporaryDirectory() as folder:
+        rendered = apply_shade(frame, mask, shade)
+        meta = TryonMetadata.from_shade(shade, intensity=0.9)
+        report["export_png_ms"] = _percentiles(_time(lambda: save_image(Path(folder) / "a.png", rendered, metadata=meta), 10, 1))
+        report["export_jpeg_ms"] = _percentiles(_time(lambda: save_image(Path(folder) / "a.jpg", rendered, metadata=meta), 10, 1))
+    return report
+
+
+def startup_ms() -> float:
+    """Cold start of a fresh pipeline (model check + load) to the first rendered frame."""
+    frame = DemoSource().frame(0)
+    start = time.perf_counter()
+    with Pipeline(mode="video") as pipeline:
+        pipeline.process(frame, _shade("satin"), timestamp_ms=0)
+    return (time.perf_counter() - start) * 1000
+
+
+def run_bench(*, frames: int = 120) -> dict[str, object]:
+    """The full benchmark report (JSON-ready)."""
+    cv2.setNumThreads(cv2.getNumThreads())
+    start_ms = startup_ms()
+    hd = bench_resolution((1280, 720), frames=frames)
+    full_hd = bench_resolution((1920, 1080), frames=frames)
+    render_p50 = hd["mask_plus_render_ms"]["p50"]  # type: ignore[index]
+    naive_p50 = hd["naive_ms"]["p50"]  # type: ignore[index]
+    return {
+        "landmarks_ms_p50": hd["landmarks_ms"]["p50"],  # type: ignore[index]
+        "render_ms_p50": render_p50,
+        "naive_ms_p50": naive_p50,
+        "render_vs_naive": render_p50 / naive_p50,
+        "pipeline_fps": hd["pipeline_fps"],
+        "startup_ms": start_ms,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "cpu_count": len(__import__("os").sched_getaffinity(0)),
+        "1280x720": hd,
+        "1920x1080": full_hd,
+    }
