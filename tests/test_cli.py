@@ -23,7 +23,8 @@ def test_render_writes_the_shade_on_the_lips(tmp_path: Path, astronaut_file: Pat
     changed = np.any(rendered != astronaut, axis=-1)
     ys, xs = np.nonzero(changed)
     assert 100 < changed.sum() < 3000
-    assert 190 < xs.mean() < 260 and 130 < ys.mean() < 170  # on the mouth
+    assert 190 < xs.mean() < 260
+    assert 130 < ys.mean() < 170
     assert read_metadata(out).shade_id == "mv-classic-red"
     assert "Rue Rouge (matte) on 1 face(s)" in capsys.readouterr().out
 
@@ -38,14 +39,17 @@ def test_mask_is_an_8bit_png_the_size_of_the_image(tmp_path: Path, astronaut_fil
     out = tmp_path / "mask.png"
     assert main(["mask", str(astronaut_file), "-o", str(out)]) == 0
     mask = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
-    assert mask.dtype == np.uint8 and mask.shape[:2] == (512, 512)
-    assert (mask > 127).sum() > 300 and mask.max() == 255
+    assert mask.dtype == np.uint8
+    assert mask.shape[:2] == (512, 512)
+    assert (mask > 127).sum() > 300
+    assert mask.max() == 255
 
 
 def test_shades_lists_every_catalog(capsys) -> None:  # noqa: ANN001
     assert main(["shades"]) == 0
     out = capsys.readouterr().out
-    assert "Maison Velours — Atelier Matte 2027" in out and "36 shades in 3 catalogs" in out
+    assert "Maison Velours — Atelier Matte 2027" in out
+    assert "36 shades in 3 catalogs" in out
 
 
 def test_video_renders_every_frame(tmp_path: Path, capsys) -> None:  # noqa: ANN001
@@ -68,11 +72,20 @@ def test_video_renders_every_frame(tmp_path: Path, capsys) -> None:  # noqa: ANN
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["render", "{tmp}/missing.jpg", "--shade", "mv-classic-red", "-o", "{tmp}/o.png"], "missing.jpg: image file not found"),
+        (
+            ["render", "{tmp}/missing.jpg", "--shade", "mv-classic-red", "-o", "{tmp}/o.png"],
+            "missing.jpg: image file not found",
+        ),
         (["render", "{img}", "--shade", "no-such", "-o", "{tmp}/o.png"], "unknown shade id 'no-such'"),
         (["render", "{img}", "--shade", "mv-classic-red", "-o", "{tmp}/o.gif"], "cannot save as '.gif'"),
-        (["video", "{tmp}/notes.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"], "notes.mp4: cannot open as a video"),
-        (["video", "{tmp}/none.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"], "none.mp4: video file not found"),
+        (
+            ["video", "{tmp}/notes.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"],
+            "notes.mp4: cannot open as a video",
+        ),
+        (
+            ["video", "{tmp}/none.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"],
+            "none.mp4: video file not found",
+        ),
         (["mask", "{img}", "-o", "{tmp}/m.jpg"], "the mask must be saved as .png"),
     ],
 )
@@ -81,7 +94,9 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, astronaut_file: P
     args = [a.format(tmp=tmp_path, img=astronaut_file) for a in argv]
     assert main(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("tryon: error: ") and message in err[0]
+    assert len(err) == 1
+    assert err[0].startswith("tryon: error: ")
+    assert message in err[0]
     assert "Traceback" not in err[0]
 
 

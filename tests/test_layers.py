@@ -14,6 +14,9 @@ def test_engine_never_imports_qt() -> None:
 
 
 def test_cli_help_is_instant_without_heavy_imports() -> None:
-    code = "import sys; from tryon.cli import build_parser; build_parser(); print(sorted(m for m in ('mediapipe', 'cv2') if m in sys.modules))"
+    code = (
+        "import sys; from tryon.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('mediapipe', 'cv2') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr

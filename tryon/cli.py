@@ -147,11 +147,24 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(args.faces)
     print(f"{'face':<32} {'IoU':>6} {'BF':>6} {'teeth':>6} {'skin':>6} {'tex':>6}")
     for row in report["faces"]:
+
         def fmt(value: float | None) -> str:
             return "     -" if value is None else f"{value:6.3f}"
-        print(f"{row['name'][:32]:<32} {fmt(row['iou'])} {fmt(row['boundary_f'])} {fmt(row['teeth_spill'])} "
-              f"{fmt(row['skin_spill'])} {fmt(row['texture_corr'])}")
-    keys = ("n", "found", "mean_iou", "median_iou", "mean_boundary_f", "mean_teeth_spill", "mean_skin_spill", "mean_texture_corr")
+
+        print(
+            f"{row['name'][:32]:<32} {fmt(row['iou'])} {fmt(row['boundary_f'])} {fmt(row['teeth_spill'])} "
+            f"{fmt(row['skin_spill'])} {fmt(row['texture_corr'])}"
+        )
+    keys = (
+        "n",
+        "found",
+        "mean_iou",
+        "median_iou",
+        "mean_boundary_f",
+        "mean_teeth_spill",
+        "mean_skin_spill",
+        "mean_texture_corr",
+    )
     print("  ".join(f"{k} {report[k]:.3f}" if isinstance(report[k], float) else f"{k} {report[k]}" for k in keys))
     _write_json(report, args.json)
     return 0
@@ -161,7 +174,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from tryon.bench import run_bench
 
     report = run_bench(frames=args.frames)
-    for key in ("landmarks_ms_p50", "render_ms_p50", "naive_ms_p50", "render_vs_naive", "pipeline_fps", "startup_ms", "peak_rss_mb"):
+    for key in (
+        "landmarks_ms_p50",
+        "render_ms_p50",
+        "naive_ms_p50",
+        "render_vs_naive",
+        "pipeline_fps",
+        "startup_ms",
+        "peak_rss_mb",
+    ):
         print(f"{key:<18} {report[key]:.2f}")
     _write_json(report, args.json)
     return 0

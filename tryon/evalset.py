@@ -48,7 +48,9 @@ def _read_mask(path: Path, size_hw: tuple[int, int], what: str) -> np.ndarray:
     if mask is None:
         raise EvalSetError(f"{path}: {what} mask is not a readable image")
     if mask.shape != size_hw:
-        raise EvalSetError(f"{path}: {what} mask is {mask.shape[1]}x{mask.shape[0]}, image is {size_hw[1]}x{size_hw[0]}")
+        raise EvalSetError(
+            f"{path}: {what} mask is {mask.shape[1]}x{mask.shape[0]}, image is {size_hw[1]}x{size_hw[0]}"
+        )
     return mask > 127
 
 

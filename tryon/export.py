@@ -115,5 +115,7 @@ def side_by_side(before: np.ndarray, after: np.ndarray, *, labels: tuple[str, st
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, thickness)
         pad = round(8 * scale)
         cv2.rectangle(canvas, (x, 0), (x + tw + 2 * pad, th + base + 2 * pad), (255, 255, 255), -1)
-        cv2.putText(canvas, text, (x + pad, th + pad), cv2.FONT_HERSHEY_DUPLEX, scale, (40, 40, 40), thickness, cv2.LINE_AA)
+        cv2.putText(
+            canvas, text, (x + pad, th + pad), cv2.FONT_HERSHEY_DUPLEX, scale, (40, 40, 40), thickness, cv2.LINE_AA
+        )
     return canvas

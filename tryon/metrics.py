@@ -50,7 +50,9 @@ def changed(before: np.ndarray, after: np.ndarray, *, threshold: float = SPILL_D
     return out
 
 
-def teeth_spill(before: np.ndarray, after: np.ndarray, mouth: np.ndarray, lips: np.ndarray, *, margin_px: int = 2) -> float:
+def teeth_spill(
+    before: np.ndarray, after: np.ndarray, mouth: np.ndarray, lips: np.ndarray, *, margin_px: int = 2
+) -> float:
     """Share of inner-mouth pixels farther than `margin_px` from the true lips that the render
     changed by more than ΔE2000 3. NaN when there are no such pixels (closed mouth)."""
     near_lips = cv2.dilate(lips.astype(np.uint8), _disk(margin_px)) > 0
@@ -60,7 +62,9 @@ def teeth_spill(before: np.ndarray, after: np.ndarray, mouth: np.ndarray, lips: 
     return float(changed(before, after)[region].mean())
 
 
-def skin_spill(before: np.ndarray, after: np.ndarray, lips: np.ndarray, mouth: np.ndarray, *, margin_px: int = 3) -> float:
+def skin_spill(
+    before: np.ndarray, after: np.ndarray, lips: np.ndarray, mouth: np.ndarray, *, margin_px: int = 3
+) -> float:
     """Pixels changed (ΔE2000 > 3) outside the true lips dilated by `margin_px` and outside the
     mouth, as a share of the true lip area."""
     near_lips = cv2.dilate(lips.astype(np.uint8), _disk(margin_px)) > 0

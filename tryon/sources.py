@@ -76,7 +76,9 @@ class DemoSource:
     is a pure function of `i`, so runs are repeatable.
     """
 
-    def __init__(self, *, size_wh: tuple[int, int] = (1280, 720), fps: float = 30.0, face_path: Path | None = None) -> None:
+    def __init__(
+        self, *, size_wh: tuple[int, int] = (1280, 720), fps: float = 30.0, face_path: Path | None = None
+    ) -> None:
         self.size_wh = size_wh
         self.fps = fps
         portrait = read_image(face_path or DEMO_FACE_PATH)
@@ -97,7 +99,9 @@ class DemoSource:
         # Zoomed in 6% so the sway never shows the picture's edge.
         matrix = cv2.getRotationMatrix2D((width / 2, height * 0.4), angle, 1.06 * zoom)
         matrix[:, 2] += (dx, dy)
-        return cv2.warpAffine(self._portrait, matrix, self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        return cv2.warpAffine(
+            self._portrait, matrix, self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         """Endless (timestamp_ms, frame) pairs."""

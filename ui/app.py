@@ -244,7 +244,8 @@ class MainWindow(QMainWindow):
             painter.fillRect(8, 8, 330, 30, QColor(0, 0, 0, 150))
             painter.setPen(QColor("white"))
             painter.drawText(
-                16, 28,
+                16,
+                28,
                 f"{len(self._frame_times)} fps · landmarks {timings.landmarks_ms:.1f} ms · "
                 f"mask {timings.mask_ms:.1f} · render {timings.render_ms:.1f}",
             )
@@ -306,7 +307,9 @@ def run_app(*, source: str | None = None, catalog: Path | None = None) -> int:
     app.setApplicationName("Tryon")
     library = load_library(catalog)
     if not library.catalogs:
-        raise TryonError(f"no usable shade catalog in {catalog or 'assets/shades'}: " + "; ".join(map(str, library.errors)))
+        raise TryonError(
+            f"no usable shade catalog in {catalog or 'assets/shades'}: " + "; ".join(map(str, library.errors))
+        )
     window = MainWindow(library, source=source)
     window.resize(1280, 760)
     window.show()

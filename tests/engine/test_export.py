@@ -11,11 +11,18 @@ from tryon.sources import read_image
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_saved_picture_carries_the_shade(tmp_path: Path, astronaut, library, suffix: str) -> None:  # noqa: ANN001
     shade = library.get("nv-rose-gold")
-    path = save_image(tmp_path / f"look{suffix}", np.array(astronaut), metadata=TryonMetadata.from_shade(shade, intensity=0.7))
+    path = save_image(
+        tmp_path / f"look{suffix}", np.array(astronaut), metadata=TryonMetadata.from_shade(shade, intensity=0.7)
+    )
     meta = read_metadata(path)
     assert meta is not None
     assert (meta.shade_id, meta.shade_name, meta.brand, meta.finish, meta.intensity) == (
-        "nv-rose-gold", "Rose Gold Rush", "Nova Beauty", "metallic", 0.7)
+        "nv-rose-gold",
+        "Rose Gold Rush",
+        "Nova Beauty",
+        "metallic",
+        0.7,
+    )
     back = read_image(path)
     assert back.shape == astronaut.shape
     if suffix == ".png":
@@ -39,6 +46,7 @@ def test_unreadable_image_is_named(tmp_path: Path) -> None:
 def test_side_by_side_keeps_both_pictures(astronaut) -> None:  # noqa: ANN001
     after = 255 - np.array(astronaut)
     both = side_by_side(np.array(astronaut), after)
-    assert both.shape[0] == 512 and both.shape[1] > 1024
+    assert both.shape[0] == 512
+    assert both.shape[1] > 1024
     assert np.array_equal(both[100:, :512], astronaut[100:])
     assert np.array_equal(both[100:, -512:], after[100:])

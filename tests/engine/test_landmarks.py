@@ -15,7 +15,8 @@ def test_astronaut_face_has_lips_in_the_lower_face(astronaut_face: Face) -> None
     assert face.lips_outer.shape == (20, 2)
     x0, y0, x1, y1 = face.bbox_xyxy
     # The astronaut's face spans roughly x 170-270, y 60-190 in the 512 px photo.
-    assert 150 < x0 < 200 and 240 < x1 < 300
+    assert 150 < x0 < 200
+    assert 240 < x1 < 300
     lips_y = face.lips_outer[:, 1].mean()
     assert y0 + 0.6 * (y1 - y0) < lips_y < y1
     assert 25 < face.lips_width_px < 60
@@ -59,7 +60,8 @@ def test_small_face_in_a_wide_frame_is_found(landmarker: FaceLandmarker, astrona
     faces = landmarker.detect(frame)
     assert len(faces) == 1
     lips = faces[0].lips_outer.mean(axis=0)
-    assert 700 < lips[0] < 700 + head.shape[1] and 300 < lips[1] < 300 + head.shape[0]
+    assert 700 < lips[0] < 700 + head.shape[1]
+    assert 300 < lips[1] < 300 + head.shape[0]
 
 
 def test_video_mode_needs_increasing_timestamps(astronaut: np.ndarray) -> None:

@@ -18,7 +18,8 @@ def test_spline_passes_through_every_point() -> None:
 def test_mask_is_soft_float_alpha_over_lip_roi(astronaut_face: Face, astronaut: np.ndarray) -> None:
     mask = lip_mask(astronaut, astronaut_face)
     assert mask.alpha.dtype == np.float32
-    assert 0.0 <= mask.alpha.min() and mask.alpha.max() <= 1.0
+    assert 0.0 <= mask.alpha.min()
+    assert mask.alpha.max() <= 1.0
     assert mask.alpha.max() > 0.99
     soft = (mask.alpha > 0.02) & (mask.alpha < 0.98)
     assert soft.sum() > 20, "edges must be anti-aliased, not hard"

@@ -29,14 +29,17 @@ def test_demo_stream_renders_with_timings(video_pipeline, library) -> None:  # n
         frame = demo.frame(index)
         result = video_pipeline.process(frame, shade, intensity=0.8, timestamp_ms=20_000 + index * 33)
         assert result.faces_found
-        assert result.rendered.shape == frame.shape and result.rendered.dtype == np.uint8
+        assert result.rendered.shape == frame.shape
+        assert result.rendered.dtype == np.uint8
         assert not np.array_equal(result.rendered, frame)
-        assert result.timings.landmarks_ms > 0 and result.timings.render_ms > 0
+        assert result.timings.landmarks_ms > 0
+        assert result.timings.render_ms > 0
         assert result.timings.total_ms >= result.timings.landmarks_ms
 
 
 def test_no_shade_gives_the_before_view(library, astronaut) -> None:  # noqa: ANN001
     with Pipeline(mode="image") as pipeline:
         result = pipeline.process(np.array(astronaut), None)
-    assert result.faces_found and len(result.masks) == 1
+    assert result.faces_found
+    assert len(result.masks) == 1
     assert np.array_equal(result.rendered, astronaut)

@@ -62,10 +62,15 @@ def test_every_finish_looks_different(astronaut_face, astronaut) -> None:  # noq
     region = mask.full_frame(astronaut.shape[:2]) > 0.5
     renders = {}
     for finish in FINISHES:
-        shade = Shade(id=f"t-{finish}", name=finish, color="#B0122B", finish=finish, opacity=0.85,
-                      gloss={"matte": 0.0, "satin": 0.35, "gloss": 0.85, "sheer": 0.5,
-                             "shimmer": 0.45, "metallic": 0.6}[finish],
-                      shimmer_density=0.5 if finish in ("shimmer", "metallic") else 0.0)
+        shade = Shade(
+            id=f"t-{finish}",
+            name=finish,
+            color="#B0122B",
+            finish=finish,
+            opacity=0.85,
+            gloss={"matte": 0.0, "satin": 0.35, "gloss": 0.85, "sheer": 0.5, "shimmer": 0.45, "metallic": 0.6}[finish],
+            shimmer_density=0.5 if finish in ("shimmer", "metallic") else 0.0,
+        )
         renders[finish] = rgb_to_lab(apply_shade(astronaut, mask, shade)[region])
     for a in FINISHES:
         for b in FINISHES:

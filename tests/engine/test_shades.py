@@ -30,9 +30,15 @@ def test_shipped_catalogs_cover_the_range() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"color": "#12345"}, r"shade 'x-red': field 'color' must be an sRGB hex colour like '#9B1B30', but got '#12345'"),
+        (
+            {"color": "#12345"},
+            r"shade 'x-red': field 'color' must be an sRGB hex colour like '#9B1B30', but got '#12345'",
+        ),
         ({"color": "red"}, r"field 'color' must be an sRGB hex colour"),
-        ({"finish": "glitter"}, r"field 'finish' must be one of matte, satin, gloss, sheer, shimmer, metallic, but got 'glitter'"),
+        (
+            {"finish": "glitter"},
+            r"field 'finish' must be one of matte, satin, gloss, sheer, shimmer, metallic, but got 'glitter'",
+        ),
         ({"opacity": 1.5}, r"field 'opacity' must be between 0 and 1, but got 1.5"),
         ({"opacity": "high"}, r"field 'opacity' must be a number between 0 and 1, but got 'high'"),
         ({"gloss": -0.1}, r"field 'gloss' must be between 0 and 1"),

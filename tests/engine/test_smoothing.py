@@ -16,9 +16,11 @@ def test_still_face_jitter_is_reduced(astronaut_face: Face) -> None:
         noisy = _noisy(astronaut_face, rng, 0.8)
         raw.append(noisy.lips_outer)
         smooth.append(smoother.update((noisy,), i * 33)[0].lips_outer)
+
     def rms_step(seq: list) -> float:  # noqa: ANN001
         steps = np.diff(np.array(seq[20:]), axis=0)
         return float(np.sqrt((steps**2).sum(axis=-1).mean()))
+
     assert rms_step(smooth) < rms_step(raw) / 3
 
 
@@ -27,8 +29,10 @@ def test_fast_move_is_followed_without_lag(astronaut_face: Face) -> None:
     for i in range(30):
         smoother.update((astronaut_face,), i * 33)
     # The head moves 40 px in 4 frames (~300 px/s) and stops there.
-    positions = [smoother.update((Face(points=astronaut_face.points + np.float32([10 * k, 0])),), (30 + k) * 33)[0]
-                 for k in range(1, 5)]
+    positions = [
+        smoother.update((Face(points=astronaut_face.points + np.float32([10 * k, 0])),), (30 + k) * 33)[0]
+        for k in range(1, 5)
+    ]
     for k in range(5, 12):
         positions.append(smoother.update((Face(points=astronaut_face.points + np.float32([40, 0])),), (30 + k) * 33)[0])
     lag_after_3_frames = 40 - float((positions[6].points - astronaut_face.points)[:, 0].mean())

@@ -38,25 +38,37 @@ def _lip_colour(win: MainWindow) -> np.ndarray:
 
 def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     window.select_shade("nv-galaxy-plum")
-    qtbot.waitUntil(lambda: window.last_result is not None and window.last_result.faces_found
-                    and window.last_result.shade.id == "nv-galaxy-plum", timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.last_result is not None
+            and window.last_result.faces_found
+            and window.last_result.shade.id == "nv-galaxy-plum"
+        ),
+        timeout=20_000,
+    )
     plum = _lip_colour(window)
     window.select_shade("ll-coral-wave")
     qtbot.waitUntil(lambda: window.last_result.shade.id == "ll-coral-wave", timeout=5000)
     coral = _lip_colour(window)
     # coral is lighter and more yellow (b*) than plum
-    assert coral[0] > plum[0] + 5 and coral[2] > plum[2] + 10
+    assert coral[0] > plum[0] + 5
+    assert coral[2] > plum[2] + 10
     shown = window.view.pixmap()
-    assert shown is not None and not shown.isNull()
+    assert shown is not None
+    assert not shown.isNull()
 
 
 def test_snapshot_writes_a_file_naming_the_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     window.select_shade("mv-ruby-hour")
-    qtbot.waitUntil(lambda: window.last_result is not None and window.last_result.shade.id == "mv-ruby-hour", timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.last_result is not None and window.last_result.shade.id == "mv-ruby-hour", timeout=20_000
+    )
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.last_saved is not None and window.last_saved.is_file()
+    assert window.last_saved is not None
+    assert window.last_saved.is_file()
     meta = read_metadata(window.last_saved)
-    assert meta.shade_id == "mv-ruby-hour" and meta.shade_name == "Ruby Hour"
+    assert meta.shade_id == "mv-ruby-hour"
+    assert meta.shade_name == "Ruby Hour"
 
 
 def test_ui_thread_is_never_blocked_by_processing(qtbot, window: MainWindow) -> None:  # noqa: ANN001
