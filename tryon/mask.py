@@ -17,9 +17,14 @@ _FEATHER_PER_WIDTH = 0.012  # feather sigma as a share of mouth width (≈0.6 px
 _MIN_FEATHER_PX = 0.5
 _MAX_FEATHER_PX = 1.5
 _OUTSIDE_SUPPORT_PX = 2
-_SUPPORT_KERNEL = cv2.getStructuringElement(
-    cv2.MORPH_ELLIPSE, (2 * _OUTSIDE_SUPPORT_PX + 1, 2 * _OUTSIDE_SUPPORT_PX + 1)
-)
+
+
+def disk(radius_px: int) -> np.ndarray:
+    """uint8 round structuring element of the given radius, for cv2.erode/dilate."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1))
+
+
+_SUPPORT_KERNEL = disk(_OUTSIDE_SUPPORT_PX)
 _ROI_MARGIN_PER_WIDTH = 0.12
 # Lip-likeness: how many robust spreads from the lips' own colour a pixel may be before it loses
 # paint, and over how many more spreads the paint fades out.
@@ -129,10 +134,6 @@ def lip_roi(face: Face, size_hw: tuple[int, int]) -> tuple[int, int, int, int]:
     return max(0, int(y0)), min(height, int(y1)), max(0, int(x0)), min(width, int(x1))
 
 
-def _disk(radius_px: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1))
-
-
 def lip_likeness(roi_rgb: np.ndarray, outer_cover: np.ndarray, opening: np.ndarray, width_px: float) -> np.ndarray:
     """How much each ROI pixel looks like these lips, float32 (h, w) in [0, 1].
 
@@ -144,8 +145,8 @@ def lip_likeness(roi_rgb: np.ndarray, outer_cover: np.ndarray, opening: np.ndarr
     lab = rgb_to_lab(roi_rgb)
     lightness, redness = lab[..., 0], lab[..., 1]
     margin = max(1, round(0.03 * width_px))
-    lip_core = cv2.erode(((outer_cover > 0.99) & (opening < 0.01)).astype(np.uint8), _disk(margin)) > 0
-    lip_core &= cv2.dilate((opening > 0.01).astype(np.uint8), _disk(margin)) == 0
+    lip_core = cv2.erode(((outer_cover > 0.99) & (opening < 0.01)).astype(np.uint8), disk(margin)) > 0
+    lip_core &= cv2.dilate((opening > 0.01).astype(np.uint8), disk(margin)) == 0
     if lip_core.sum() < 20:
         return np.ones(lightness.shape, dtype=np.float32)
     lip_l, lip_a = lightness[lip_core], redness[lip_core]

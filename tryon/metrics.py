@@ -6,12 +6,9 @@ import cv2
 import numpy as np
 
 from tryon.colour import delta_e_2000, rgb_to_lab
+from tryon.mask import disk
 
 SPILL_DELTA_E = 3.0
-
-
-def _disk(radius_px: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1))
 
 
 def iou(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -22,7 +19,7 @@ def iou(pred: np.ndarray, truth: np.ndarray) -> float:
 
 def _boundary(mask: np.ndarray) -> np.ndarray:
     mask_u8 = mask.astype(np.uint8)
-    return mask_u8 - cv2.erode(mask_u8, _disk(1)) > 0
+    return mask_u8 - cv2.erode(mask_u8, disk(1)) > 0
 
 
 def boundary_f(pred: np.ndarray, truth: np.ndarray, *, tolerance_px: int = 2) -> float:
@@ -33,7 +30,7 @@ def boundary_f(pred: np.ndarray, truth: np.ndarray, *, tolerance_px: int = 2) ->
         return 1.0
     if not pred_edge.any() or not true_edge.any():
         return 0.0
-    kernel = _disk(tolerance_px)
+    kernel = disk(tolerance_px)
     near_true = cv2.dilate(true_edge.astype(np.uint8), kernel) > 0
     near_pred = cv2.dilate(pred_edge.astype(np.uint8), kernel) > 0
     precision = float((pred_edge & near_true).sum() / pred_edge.sum())
@@ -55,7 +52,7 @@ def teeth_spill(
 ) -> float:
     """Share of inner-mouth pixels farther than `margin_px` from the true lips that the render
     changed by more than ΔE2000 3. NaN when there are no such pixels (closed mouth)."""
-    near_lips = cv2.dilate(lips.astype(np.uint8), _disk(margin_px)) > 0
+    near_lips = cv2.dilate(lips.astype(np.uint8), disk(margin_px)) > 0
     region = mouth & ~near_lips
     if not region.any():
         return float("nan")
@@ -67,7 +64,7 @@ def skin_spill(
 ) -> float:
     """Pixels changed (ΔE2000 > 3) outside the true lips dilated by `margin_px` and outside the
     mouth, as a share of the true lip area."""
-    near_lips = cv2.dilate(lips.astype(np.uint8), _disk(margin_px)) > 0
+    near_lips = cv2.dilate(lips.astype(np.uint8), disk(margin_px)) > 0
     region = ~near_lips & ~mouth
     area = int(lips.sum())
     return float((changed(before, after) & region).sum() / area) if area else 0.0
