@@ -61,7 +61,6 @@ def _cmd_mask(args: argparse.Namespace) -> int:
     import numpy as np
 
     from tryon.export import save_image
-    from tryon.mask import lip_mask
     from tryon.pipeline import Pipeline
     from tryon.sources import read_image
 
@@ -71,8 +70,8 @@ def _cmd_mask(args: argparse.Namespace) -> int:
     if args.output.suffix.lower() != ".png":
         raise ImageError(f"{args.output}: the mask must be saved as .png (8-bit, lossless)")
     alpha = np.zeros(frame.shape[:2], dtype=np.float32)
-    for face in result.faces:
-        alpha = np.maximum(alpha, lip_mask(frame, face).full_frame(frame.shape[:2]))
+    for mask in result.masks:
+        alpha = np.maximum(alpha, mask.full_frame(frame.shape[:2]))
     mask_u8 = np.round(alpha * 255).astype(np.uint8)
     save_image(args.output, np.repeat(mask_u8[..., None], 3, axis=2))
     if not result.faces_found:

@@ -36,7 +36,8 @@ def score_face(face: EvalFace, landmarker: FaceLandmarker) -> FaceScore:
     if not masks:
         return FaceScore(face.name, False, 0.0, 0.0, None, 0.0, None)
     preds = [m.full_frame(size_hw) > 0.5 for m in masks]
-    best = max(range(len(masks)), key=lambda i: iou(preds[i], face.lips))
+    ious = [iou(pred, face.lips) for pred in preds]
+    best = int(np.argmax(ious))
     rendered = render_masks(face.image, tuple(masks), SPILL_SHADE)
     teeth = None
     if face.mouth_open and not face.mouth_covered:
@@ -46,7 +47,7 @@ def score_face(face: EvalFace, landmarker: FaceLandmarker) -> FaceScore:
     return FaceScore(
         name=face.name,
         found=True,
-        iou=iou(preds[best], face.lips),
+        iou=ious[best],
         boundary_f=boundary_f(preds[best], face.lips),
         teeth_spill=teeth,
         skin_spill=skin_spill(face.image, rendered, face.lips, face.mouth),

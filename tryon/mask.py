@@ -184,9 +184,8 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         empty = np.zeros(roi_hw, dtype=np.float32)
         return LipMask(roi=(y0, y1, x0, x1), alpha=empty, opening=empty.copy(), corners_xy=corners)
     offset = np.array([x0, y0], dtype=np.float32)
-    inner_xy = face.lips_inner - offset
     outer_cover = fill_soft(closed_spline(outer_xy - offset), roi_hw)
-    opening = fill_soft(closed_spline(inner_xy), roi_hw)
+    opening = fill_soft(closed_spline(face.lips_inner - offset), roi_hw)
     alpha = outer_cover * (1.0 - opening)
     if refine:
         alpha *= lip_likeness(frame[y0:y1, x0:x1], outer_cover, opening, face.lips_width_px)

@@ -10,10 +10,6 @@ from tryon.render import apply_shade, shade_lab
 from tryon.shades import FINISHES, Shade
 
 
-def _lips(face: Face, shape) -> np.ndarray:  # noqa: ANN001
-    return lip_mask(np.zeros(shape, np.uint8), face).full_frame(shape[:2]) > 0.5
-
-
 def test_pixels_beyond_3px_outside_the_lips_are_bit_identical(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
     mask = lip_mask(astronaut, astronaut_face)
     outer = np.zeros(astronaut.shape[:2], dtype=np.uint8)
