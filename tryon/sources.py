@@ -1,4 +1,4 @@
-"""Where frames come from: image files and video files (cameras and streams live in the app)."""
+"""Where frames come from: image files, video files, cameras and streams, and the bundled demo face."""
 
 from __future__ import annotations
 
@@ -65,6 +65,34 @@ class VideoFile:
         self.close()
 
 
+class CaptureSource:
+    """A live source read frame by frame: camera index ("0"), video file (loops) or stream URL.
+
+    `read()` returns the newest RGB uint8 frame or raises `SourceError` when the source stops.
+    """
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self._capture = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
+        if not self._capture.isOpened():
+            raise SourceError(f"cannot open camera or stream {spec!r}")
+        self._loops = not spec.isdigit() and "://" not in spec
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
+
+    def read(self) -> np.ndarray:
+        ok, bgr = self._capture.read()
+        if not ok and self._loops:  # a video file plays again from the start, like a demo clip
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, bgr = self._capture.read()
+        if not ok:
+            raise SourceError(f"camera or stream {self.spec!r} stopped sending frames")
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        self._capture.release()
+
+
 DEMO_FACE_PATH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "astronaut.png"
 
 
@@ -87,6 +115,7 @@ class DemoSource:
         # frames them), then fill the frame.
         crop_h = min(portrait.shape[0], round(portrait.shape[1] * height / width))
         self._portrait = cv2.resize(portrait[:crop_h], size_wh, interpolation=cv2.INTER_CUBIC)
+        self._next_index = 0
 
     def frame(self, index: int) -> np.ndarray:
         """Frame number `index` (RGB uint8 (H, W, 3))."""
@@ -102,6 +131,15 @@ class DemoSource:
         return cv2.warpAffine(
             self._portrait, matrix, self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
+
+    def read(self) -> np.ndarray:
+        """The next frame, as a live source would give it (same interface as `CaptureSource`)."""
+        frame = self.frame(self._next_index)
+        self._next_index += 1
+        return frame
+
+    def close(self) -> None:
+        """Nothing to release; here so every live source closes the same way."""
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         """Endless (timestamp_ms, frame) pairs."""

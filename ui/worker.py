@@ -11,14 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-import cv2
-import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from tryon.errors import SourceError, TryonError
 from tryon.pipeline import FrameResult, Pipeline
 from tryon.shades import Shade
-from tryon.sources import DemoSource
+from tryon.sources import CaptureSource, DemoSource
 
 _RETRY_S = 2.0
 
@@ -29,47 +27,6 @@ class Look:
 
     shade: Shade | None
     intensity: float = 1.0
-
-
-class _CameraSource:
-    """A camera index, video file or stream URL through OpenCV, frames as RGB uint8."""
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-        target: int | str = int(spec) if spec.isdigit() else spec
-        self._capture = cv2.VideoCapture(target)
-        if not self._capture.isOpened():
-            raise SourceError(f"cannot open camera or stream {spec!r}")
-        self.is_file = not spec.isdigit() and "://" not in spec
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
-
-    def read(self) -> np.ndarray:
-        ok, bgr = self._capture.read()
-        if not ok and self.is_file:  # a video file loops, like a demo clip
-            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, bgr = self._capture.read()
-        if not ok:
-            raise SourceError(f"camera or stream {self.spec!r} stopped sending frames")
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-    def close(self) -> None:
-        self._capture.release()
-
-
-class _DemoFrames:
-    def __init__(self) -> None:
-        self._demo = DemoSource()
-        self.fps = self._demo.fps
-        self._index = 0
-
-    def read(self) -> np.ndarray:
-        frame = self._demo.frame(self._index)
-        self._index += 1
-        return frame
-
-    def close(self) -> None:
-        pass
 
 
 class Worker(QObject):
@@ -94,19 +51,19 @@ class Worker(QObject):
     def stop(self) -> None:
         self._stop.set()
 
-    def _open_source(self) -> _CameraSource | _DemoFrames:
+    def _open_source(self) -> CaptureSource | DemoSource:
         spec = self._source_spec
         if spec == "demo":
             self.status.emit("Demo face")
-            return _DemoFrames()
+            return DemoSource()
         try:
-            source = _CameraSource(spec or "0")
+            source = CaptureSource(spec or "0")
             self.status.emit("")
             return source
         except SourceError as exc:
             if spec is None:  # no camera at all: the demo face keeps the app useful
                 self.status.emit("No camera found — showing the demo face")
-                return _DemoFrames()
+                return DemoSource()
             raise exc
 
     @Slot()
@@ -116,7 +73,7 @@ class Worker(QObject):
         except TryonError as exc:
             self.error.emit(str(exc))
             return
-        source: _CameraSource | _DemoFrames | None = None
+        source: CaptureSource | DemoSource | None = None
         started = time.monotonic()
         last_ts = -1
         try:
@@ -146,7 +103,7 @@ class Worker(QObject):
                     frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms
                 )
                 self.frame_ready.emit(result)
-                if isinstance(source, _DemoFrames):  # pace the demo like a real camera
+                if isinstance(source, DemoSource):  # pace the demo like a real camera
                     self._stop.wait(max(0.0, 1.0 / source.fps - (time.monotonic() - tick)))
         except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window, not a crash
             self.error.emit(f"processing stopped: {exc}")
