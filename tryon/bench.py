@@ -75,9 +75,7 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int) -> dict[str, obje
         for finish, shade in shades.items()
     }
     report["render_ms"] = report["render_ms_by_finish"]["satin"]
-    report["mask_plus_render_ms"] = _percentiles(
-        _time(lambda: apply_shade(frame, lip_mask(frame, face), satin), 200)
-    )
+    report["mask_plus_render_ms"] = _percentiles(_time(lambda: apply_shade(frame, lip_mask(frame, face), satin), 200))
     report["naive_ms"] = _percentiles(_time(lambda: naive_blend(frame, face.lips_outer, satin), 200))
 
     with Pipeline(mode="video", max_faces=1) as pipeline:

@@ -170,6 +170,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.gui:
+        from ui.bench_gui import ensure_platform
+
+        ensure_platform()
+        from ui.bench_gui import run_gui_bench
+
+        report = run_gui_bench(seconds=args.seconds)
+        for mode in ("live", "split", "compare"):
+            row = report[mode]
+            print(
+                f"{mode:<8} {row['displayed_fps']:5.1f} fps  capture→display p50 {row['latency_ms_p50']:5.1f} ms"
+                f"  p95 {row['latency_ms_p95']:5.1f} ms  dropped {row['dropped_frames']}"
+                f"  UI stall max {row['ui_stall_ms_max']:.0f} ms"
+            )
+        _write_json(report, args.json)
+        return 0
     from tryon.bench import run_bench
 
     report = run_bench(frames=args.frames)
@@ -230,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="time every stage (p50/p95) and compare with a naive blend")
     bench.add_argument("--frames", type=int, default=120)
+    bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
+    bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=_cmd_bench)
 

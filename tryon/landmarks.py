@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -204,8 +205,9 @@ class FaceLandmarker:
 
     `mode="image"` treats every call independently (photos); `mode="video"` tracks across calls
     and needs strictly increasing integer millisecond timestamps. Faces too small for MediaPipe's
-    short-range detector are found with a Haar cascade and landmarked on an enlarged crop.
-    Use as a context manager, or call `close()`.
+    short-range detector are found with a Haar cascade and landmarked on an enlarged crop; in
+    video mode the cascade runs on a background thread every `small_face_every_n` frames (and
+    while no face is seen) so it never delays a frame. Use as a context manager, or call `close()`.
     """
 
     def __init__(
@@ -232,6 +234,8 @@ class FaceLandmarker:
         self._calls = 0
         self._last_ts = -1
         self._tracked_small: list[Face] = []
+        self._cascade_thread: ThreadPoolExecutor | None = None
+        self._cascade_pending: Future | None = None
 
     def __enter__(self) -> FaceLandmarker:
         return self
@@ -246,6 +250,9 @@ class FaceLandmarker:
                 landmarker.close()
         self._landmarker = None
         self._crop_landmarker = None
+        if self._cascade_thread is not None:
+            self._cascade_thread.shutdown(wait=True, cancel_futures=True)
+            self._cascade_thread = None
 
     def detect(self, frame: np.ndarray, timestamp_ms: int | None = None) -> tuple[Face, ...]:
         """Landmarks of the faces in an RGB uint8 (H, W, 3) frame, largest first.
@@ -279,10 +286,9 @@ class FaceLandmarker:
         boxes: list[tuple[float, float, float, float, float]] = [
             (*f.bbox_xyxy, f.score) for f in self._tracked_small if not _covered(f.bbox_xyxy, found)
         ]
-        if self.mode == "image" or self._calls % self._small_every == 0 or not found and not boxes:
-            for box in self._cascade_boxes(frame):
-                if not _covered(box[:4], found) and all(_box_iou(box[:4], b[:4]) < 0.3 for b in boxes):
-                    boxes.append(box)
+        for box in self._new_cascade_boxes(frame, searching=not found and not boxes):
+            if not _covered(box[:4], found) and all(_box_iou(box[:4], b[:4]) < 0.3 for b in boxes):
+                boxes.append(box)
         extra: list[Face] = []
         for box in boxes:
             face = self._landmark_crop(frame, box)
@@ -291,17 +297,40 @@ class FaceLandmarker:
         self._tracked_small = extra
         return extra
 
-    def _cascade_boxes(self, frame: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+    def _new_cascade_boxes(
+        self, frame: np.ndarray, *, searching: bool
+    ) -> list[tuple[float, float, float, float, float]]:
+        """Cascade boxes for this frame: at once in image mode; in video mode whatever the background
+        pass finished since the last call (a few ms old), starting a new pass when one is due."""
+        if self.mode == "image":
+            return self._cascade_boxes(frame, max_side_px=640, scale_factor=1.1)
+        boxes: list[tuple[float, float, float, float, float]] = []
+        if self._cascade_pending is not None and self._cascade_pending.done():
+            boxes = self._cascade_pending.result()
+            self._cascade_pending = None
+        if self._cascade_pending is None and (searching or self._calls % self._small_every == 0):
+            if self._cascade_thread is None:
+                self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-cascade")
+            self._cascade_pending = self._cascade_thread.submit(
+                self._cascade_boxes, frame, max_side_px=480, scale_factor=1.2
+            )
+        return boxes
+
+    def _cascade_boxes(
+        self, frame: np.ndarray, *, max_side_px: int, scale_factor: float
+    ) -> list[tuple[float, float, float, float, float]]:
+        """Haar-cascade face boxes (x0, y0, x1, y1, confidence) on the frame shrunk to `max_side_px`
+        (coarser and faster in video mode: 480 px, scale step 1.2 — ~15 ms instead of ~45 ms here)."""
         import cv2
 
         if self._cascade is None:
             self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        scale = min(1.0, 640.0 / max(gray.shape))  # the cascade needs no more than 640 px
+        scale = min(1.0, max_side_px / max(gray.shape))
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rects, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24), outputRejectLevels=True
+            gray, scaleFactor=scale_factor, minNeighbors=5, minSize=(24, 24), outputRejectLevels=True
         )
         boxes = []
         for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=False):

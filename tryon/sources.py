@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import glob
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -77,6 +82,7 @@ class CaptureSource:
         if not self._capture.isOpened():
             raise SourceError(f"cannot open camera or stream {spec!r}")
         self._loops = not spec.isdigit() and "://" not in spec
+        self.realtime = not self._loops  # cameras and streams deliver at their own pace; files do not
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 1 <= fps <= 240 else 30.0
 
@@ -109,6 +115,7 @@ class DemoSource:
     ) -> None:
         self.size_wh = size_wh
         self.fps = fps
+        self.realtime = False
         portrait = read_image(face_path or DEMO_FACE_PATH)
         width, height = size_wh
         # Crop to the frame's aspect ratio from the top (head and shoulders, as a laptop webcam
@@ -147,3 +154,110 @@ class DemoSource:
         while True:
             yield round(index * 1000.0 / self.fps), self.frame(index)
             index += 1
+
+
+def list_cameras(max_index: int = 8) -> list[int]:
+    """Indices of the cameras that open, probing only the `/dev/video*` nodes that exist on Linux."""
+    nodes = sorted(glob.glob("/dev/video*"))
+    if nodes:
+        candidates = [int(node.removeprefix("/dev/video")) for node in nodes if node[len("/dev/video") :].isdigit()]
+    elif Path("/dev").is_dir():  # Linux without any video device: nothing to probe
+        return []
+    else:
+        candidates = list(range(max_index))
+    found = []
+    for index in sorted(candidates)[:max_index]:
+        capture = cv2.VideoCapture(index)
+        if capture.isOpened():
+            found.append(index)
+        capture.release()
+    return found
+
+
+class LiveSource(Protocol):
+    """What `FrameGrabber` reads: `read()` → RGB uint8 frame or `SourceError`, plus `fps`, `realtime`, `close()`."""
+
+    fps: float
+    realtime: bool
+
+    def read(self) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    """A frame with its sequence number and capture time (`time.perf_counter()` seconds)."""
+
+    index: int
+    frame: np.ndarray
+    captured_s: float
+
+
+class FrameGrabber:
+    """Reads a live source on its own thread and keeps only the newest frame.
+
+    A consumer that is slower than the source never sees a queue: `latest()` returns the most
+    recent frame and older ones are dropped (counted in `dropped`). Sources that are not real time
+    (files, the demo) are paced at their `fps`. Errors from the source are raised by `latest()`.
+    """
+
+    def __init__(self, source: LiveSource) -> None:
+        self.source = source
+        self.dropped = 0
+        self._condition = threading.Condition()
+        self._latest: CapturedFrame | None = None
+        self._taken_index = -1
+        self._error: SourceError | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tryon-capture", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        period = 1.0 / self.source.fps
+        next_due = time.perf_counter()
+        index = 0
+        while not self._stop.is_set():
+            try:
+                frame = self.source.read()
+            except SourceError as exc:
+                with self._condition:
+                    self._error = exc
+                    self._condition.notify_all()
+                return
+            with self._condition:
+                if self._latest is not None and self._latest.index > self._taken_index:
+                    self.dropped += 1
+                self._latest = CapturedFrame(index, frame, time.perf_counter())
+                self._condition.notify_all()
+            index += 1
+            if not self.source.realtime:
+                next_due += period
+                self._stop.wait(max(0.0, next_due - time.perf_counter()))
+                next_due = max(next_due, time.perf_counter() - period)
+
+    def latest(self, timeout_s: float = 2.0) -> CapturedFrame | None:
+        """The newest frame not returned before; waits up to `timeout_s`, then None.
+
+        Raises:
+            SourceError: the source stopped (unplugged camera, ended stream).
+        """
+        with self._condition:
+            self._condition.wait_for(
+                lambda: (
+                    self._error is not None or (self._latest is not None and self._latest.index > self._taken_index)
+                ),
+                timeout=timeout_s,
+            )
+            if self._latest is not None and self._latest.index > self._taken_index:
+                self._taken_index = self._latest.index
+                return self._latest
+            if self._error is not None:
+                raise self._error
+            return None
+
+    def close(self) -> None:
+        """Stop the capture thread and close the source."""
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+        self.source.close()

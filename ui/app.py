@@ -4,43 +4,44 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QButtonGroup,
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from tryon.errors import TryonError
-from tryon.export import TryonMetadata, save_image
-from tryon.pipeline import FrameResult
 from tryon.shades import Shade, ShadeLibrary, load_library
-from ui.worker import Look, Worker
+from tryon.sources import list_cameras
+from ui.snapshot import SnapshotDialog
+from ui.view import VideoView, to_qimage
+from ui.worker import LiveFrame, Look, Worker
 
 _SHADE_ROLE = Qt.ItemDataRole.UserRole
-
-
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """RGB uint8 (H, W, 3) → QImage that owns a copy of the pixels."""
-    height, width = rgb.shape[:2]
-    return QImage(np.ascontiguousarray(rgb).data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+MODES = ("live", "split", "compare")
+MAX_COMPARE = 4
 
 
 def swatch_icon(shade: Shade, size: int = 28) -> QIcon:
+    """A round chip of the shade's colour; shiny finishes get a highlight, shimmer/metallic flecks."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -48,73 +49,90 @@ def swatch_icon(shade: Shade, size: int = 28) -> QIcon:
     painter.setPen(QColor(0, 0, 0, 60))
     painter.setBrush(QColor(shade.color))
     painter.drawEllipse(2, 2, size - 4, size - 4)
-    if shade.finish in ("gloss", "shimmer", "metallic", "satin"):
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 150))
+    painter.setPen(Qt.PenStyle.NoPen)
+    if shade.finish in ("gloss", "satin", "shimmer", "metallic"):
+        alpha = {"gloss": 190, "satin": 90, "shimmer": 120, "metallic": 150}[shade.finish]
+        painter.setBrush(QColor(255, 255, 255, alpha))
         painter.drawEllipse(size // 4, size // 5, size // 4, size // 6)
+    if shade.finish in ("shimmer", "metallic"):
+        painter.setBrush(QColor(255, 255, 255, 200))
+        for fx, fy in ((0.62, 0.55), (0.42, 0.7), (0.7, 0.35), (0.3, 0.45)):
+            painter.drawEllipse(int(fx * size), int(fy * size), 2, 2)
+    if shade.finish == "sheer":
+        painter.setBrush(QColor(255, 255, 255, 90))
+        painter.drawEllipse(size // 2, 2, size // 2 - 2, size - 4)
     painter.end()
     return QIcon(pixmap)
 
 
-class VideoView(QLabel):
-    """Shows the latest frame, scaled to fit, keeping its aspect ratio."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(480, 270)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setStyleSheet("background: #1d1b1e; color: #ddd; font-size: 16px;")
-        self.setText("Starting camera…")
-        self._image: QImage | None = None
-
-    def show_image(self, image: QImage) -> None:
-        self._image = image
-        self._rescale()
-
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        super().resizeEvent(event)
-        self._rescale()
-
-    def _rescale(self) -> None:
-        if self._image is not None:
-            pixmap = QPixmap.fromImage(self._image).scaled(
-                self.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-            )
-            self.setPixmap(pixmap)
+def _setting_bool(settings: QSettings, key: str, default: bool) -> bool:
+    return settings.value(key, "true" if default else "false") in (True, "true")
 
 
 class MainWindow(QMainWindow):
-    """Live view on the left, shades and controls on the right."""
+    """Live view on the left (live, before/after split, or compare grid), shades and controls on the right."""
 
     look_changed = Signal(object)
 
-    def __init__(self, library: ShadeLibrary, *, source: str | None = None, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        library: ShadeLibrary,
+        *,
+        source: str | None = None,
+        settings: QSettings | None = None,
+        demo_fps: float = 30.0,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Tryon — lipstick try-on")
         self.library = library
         self.settings = settings or QSettings("Tryon", "Tryon")
-        self.last_result: FrameResult | None = None
+        self.last_frame: LiveFrame | None = None
         self.last_saved: Path | None = None
-        self._frame_times: list[float] = []
+        self.snapshot_dialog: SnapshotDialog | None = None
+        self.display_latencies_ms: deque[float] = deque(maxlen=2000)
+        self.displayed_count = 0
+        self._frame_times: deque[float] = deque(maxlen=120)
+        self.compare_ids: list[str] = [i for i in str(self.settings.value("compare", "")).split(",") if i]
+        source = source if source is not None else (self.settings.value("source") or None)
 
         self.view = VideoView()
         self.hint = QLabel("")
-        self.hint.setStyleSheet("color: #b33; font-weight: bold;")
-        self.search = QLineEdit(placeholderText="Search shades…")
+        self.hint.setStyleSheet("color: #f0c36d; background: #1d1b1e; padding: 4px 8px; font-weight: bold;")
+        self.mode_buttons = QButtonGroup(self)
+        mode_bar = QHBoxLayout()
+        for index, (mode, label) in enumerate(zip(MODES, ("Live", "Before | After", "Compare"), strict=True)):
+            button = QPushButton(label, checkable=True, objectName=f"mode-{mode}")
+            button.setMinimumWidth(120)
+            button.setStyleSheet(
+                "QPushButton { padding: 6px 14px; border: 1px solid #bbb; border-radius: 6px; background: #f4f1f2; }"
+                "QPushButton:checked { background: #8e2442; color: white; border-color: #8e2442; }"
+            )
+            self.mode_buttons.addButton(button, index)
+            mode_bar.addWidget(button)
+        mode_bar.addStretch(1)
+
+        self.search = QLineEdit(placeholderText="Search shades…", clearButtonEnabled=True)
         self.shade_list = QListWidget()
-        self.shade_list.setIconSize(self.shade_list.iconSize().expandedTo(self.shade_list.iconSize() * 2))
+        self.shade_list.setIconSize(self.shade_list.iconSize() * 2)
+        self.compare_toggle = QPushButton()
+        self.compare_label = QLabel(wordWrap=True)
+        self.compare_label.setStyleSheet("color: #666;")
         self.intensity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.intensity_label = QLabel()
         self.mirror = QCheckBox("Mirror view")
         self.overlay = QCheckBox("Show fps and timings")
         self.before = QPushButton("Hold for before")
         self.snapshot = QPushButton("Save picture  (Space)")
-        self.snapshot.setStyleSheet("font-weight: bold; padding: 8px;")
+        self.snapshot.setStyleSheet(
+            "QPushButton { font-weight: bold; padding: 10px; background: #8e2442; color: white; border-radius: 6px; }"
+            "QPushButton:pressed { background: #6d1a33; }"
+        )
 
         panel = QVBoxLayout()
         panel.addWidget(self.search)
         panel.addWidget(self.shade_list, 1)
+        panel.addWidget(self.compare_toggle)
+        panel.addWidget(self.compare_label)
         panel.addWidget(self.intensity_label)
         panel.addWidget(self.intensity)
         panel.addWidget(self.mirror)
@@ -125,6 +143,7 @@ class MainWindow(QMainWindow):
         side.setLayout(panel)
         side.setFixedWidth(300)
         left = QVBoxLayout()
+        left.addLayout(mode_bar)
         left.addWidget(self.view, 1)
         left.addWidget(self.hint)
         main = QHBoxLayout()
@@ -134,39 +153,107 @@ class MainWindow(QMainWindow):
         central.setLayout(main)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Pick a shade")
+        self._build_menus()
 
         self._fill_shades()
         self.intensity.setValue(int(self.settings.value("intensity", 85)))
-        self.mirror.setChecked(self.settings.value("mirror", "true") in (True, "true"))
-        self.overlay.setChecked(self.settings.value("overlay", "false") in (True, "true"))
+        self.mirror.setChecked(_setting_bool(self.settings, "mirror", True))
+        self.overlay.setChecked(_setting_bool(self.settings, "overlay", False))
         self._select_shade_id(str(self.settings.value("shade", "")) or library.shades[0].id)
+        mode = str(self.settings.value("mode", "live"))
+        self.mode_buttons.button(MODES.index(mode) if mode in MODES else 0).setChecked(True)
         self._update_intensity_label()
 
         self.search.textChanged.connect(self._filter)
         self.shade_list.currentItemChanged.connect(lambda *_: self._push_look())
+        self.compare_toggle.clicked.connect(self.toggle_compare_current)
         self.intensity.valueChanged.connect(self._push_look)
         self.intensity.valueChanged.connect(self._update_intensity_label)
-        self.before.pressed.connect(self._redraw)
-        self.before.released.connect(self._redraw)
-        self.mirror.toggled.connect(self._redraw)
+        self.mode_buttons.idToggled.connect(self._on_mode_toggled)
+        self.before.pressed.connect(self._push_look)
+        self.before.released.connect(self._push_look)
+        self.view.resized.connect(self._push_look)
+        self.mirror.toggled.connect(self._push_look)
         self.snapshot.clicked.connect(self.save_snapshot)
+        self.view.painted.connect(self._on_painted)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.save_snapshot)
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self, activated=lambda: self.step_shade(1))
+        QShortcut(QKeySequence(Qt.Key.Key_Up), self, activated=lambda: self.step_shade(-1))
         for library_error in library.errors:
             self.statusBar().showMessage(f"Skipped a catalog: {library_error}", 10_000)
 
         self.thread = QThread(self)
-        self.worker = Worker(source)
+        self.worker = Worker(source, demo_fps=demo_fps)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.thread.finished.connect(self.worker.deleteLater)
         self.worker.frame_ready.connect(self.on_frame)
         self.worker.status.connect(self.on_status)
         self.worker.error.connect(self.on_error)
+        self.worker.source_opened.connect(self._on_source_opened)
         self.look_changed.connect(self.worker.set_look, Qt.ConnectionType.DirectConnection)
-        self._push_look()
+        self._on_mode_toggled(self.mode_buttons.checkedId(), True)
 
     def start(self) -> None:
         self.thread.start()
+
+    # ----- menus
+    def _build_menus(self) -> None:
+        self.source_menu = self.menuBar().addMenu("&Camera")
+        self.source_menu.aboutToShow.connect(self._fill_source_menu)
+        self._fill_source_menu()
+        picture = self.menuBar().addMenu("&Picture")
+        save = QAction("Save picture", self, shortcut=QKeySequence("Ctrl+S"), triggered=self.save_snapshot)
+        copy = QAction("Copy to clipboard", self, shortcut=QKeySequence("Ctrl+C"), triggered=self.copy_to_clipboard)
+        folder = QAction("Choose pictures folder…", self, triggered=self._choose_pictures_dir)
+        picture.addActions([save, copy, folder])
+
+    def _fill_source_menu(self) -> None:
+        menu = self.source_menu
+        menu.clear()
+        group = QActionGroup(menu)
+        current = str(self.settings.value("source", "") or "")
+        for index in list_cameras():
+            action = QAction(f"Camera {index}", menu, checkable=True, checked=current == str(index))
+            action.triggered.connect(lambda _=False, spec=str(index): self.set_source(spec))
+            group.addAction(action)
+            menu.addAction(action)
+        if not menu.actions():
+            menu.addAction(QAction("No camera found", menu, enabled=False))
+        demo = QAction("Demo face", menu, checkable=True, checked=current == "demo")
+        demo.triggered.connect(lambda: self.set_source("demo"))
+        group.addAction(demo)
+        menu.addAction(demo)
+        menu.addSeparator()
+        menu.addAction("Video file…", self._choose_video_file)
+        menu.addAction("Network stream (phone camera)…", self._choose_stream)
+
+    def _choose_video_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", "Videos (*.mp4 *.mov *.avi *.mkv *.webm)")
+        if path:
+            self.set_source(path)
+
+    def _choose_stream(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, "Network stream", "Stream URL (e.g. http://192.168.1.20:8080/video from an IP-camera app):"
+        )
+        if ok and url.strip():
+            self.set_source(url.strip())
+
+    def set_source(self, spec: str | None) -> None:
+        """Switch to a camera index, "demo", a video file or a stream URL; remembered for next time."""
+        self.settings.setValue("source", spec or "")
+        self.view.placeholder = f"Opening {spec or 'camera'}…"
+        self.worker.set_source(spec)
+
+    @Slot(str)
+    def _on_source_opened(self, spec: str) -> None:
+        self.statusBar().showMessage(f"Showing {'the demo face' if spec == 'demo' else spec}", 5000)
+
+    def _choose_pictures_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save pictures in", str(self.pictures_dir()))
+        if folder:
+            self.settings.setValue("pictures_dir", folder)
 
     # ----- shades
     def _fill_shades(self) -> None:
@@ -181,17 +268,30 @@ class MainWindow(QMainWindow):
                 item.setToolTip(f"{shade.name} — {shade.color}, {shade.finish}, {shade.brand}")
                 self.shade_list.addItem(item)
 
+    def _shade_rows(self) -> list[int]:
+        return [row for row in range(self.shade_list.count()) if self.shade_list.item(row).data(_SHADE_ROLE)]
+
     def _select_shade_id(self, shade_id: str) -> None:
-        for row in range(self.shade_list.count()):
-            shade = self.shade_list.item(row).data(_SHADE_ROLE)
-            if shade is not None and shade.id == shade_id:
+        rows = self._shade_rows()
+        for row in rows:
+            if self.shade_list.item(row).data(_SHADE_ROLE).id == shade_id:
                 self.shade_list.setCurrentRow(row)
                 return
-        self.shade_list.setCurrentRow(1)
+        self.shade_list.setCurrentRow(rows[0])
 
     def select_shade(self, shade_id: str) -> None:
         """Select a shade by id (as a click on its swatch would)."""
         self._select_shade_id(shade_id)
+
+    def step_shade(self, step: int) -> None:
+        """Move the selection to the next (`step`=1) or previous visible shade."""
+        rows = [row for row in self._shade_rows() if not self.shade_list.item(row).isHidden()]
+        if not rows:
+            return
+        current = self.shade_list.currentRow()
+        later = [row for row in rows if (row - current) * step > 0]
+        target = min(later, key=lambda row: abs(row - current)) if later else current
+        self.shade_list.setCurrentRow(target if target in rows else rows[0])
 
     def current_shade(self) -> Shade | None:
         item = self.shade_list.currentItem()
@@ -199,58 +299,133 @@ class MainWindow(QMainWindow):
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
-        for row in range(self.shade_list.count()):
+        for row in self._shade_rows():
             item = self.shade_list.item(row)
             shade = item.data(_SHADE_ROLE)
-            if shade is not None:
-                item.setHidden(bool(needle) and needle not in f"{shade.name} {shade.finish} {shade.brand}".lower())
+            item.setHidden(bool(needle) and needle not in f"{shade.name} {shade.finish} {shade.brand}".lower())
 
     def _update_intensity_label(self) -> None:
         self.intensity_label.setText(f"Intensity {self.intensity.value()}%")
 
+    # ----- compare
+    def compare_shades(self) -> tuple[Shade, ...]:
+        by_id = {shade.id: shade for shade in self.library.shades}
+        return tuple(by_id[i] for i in self.compare_ids if i in by_id)
+
+    def toggle_compare_current(self) -> None:
+        """Add the selected shade to the compare set (up to 4), or take it out if it is there."""
+        shade = self.current_shade()
+        if shade is None:
+            return
+        if shade.id in self.compare_ids:
+            self.compare_ids.remove(shade.id)
+        elif len(self.compare_ids) < MAX_COMPARE:
+            self.compare_ids.append(shade.id)
+        else:
+            self.statusBar().showMessage(f"Compare shows up to {MAX_COMPARE} shades; remove one first", 5000)
+        self._push_look()
+
+    def _fill_compare_set(self) -> None:
+        """Entering compare with fewer than 2 chosen: start from the selected shade and the next ones."""
+        rows = self._shade_rows()
+        current = self.current_shade()
+        start = next((i for i, row in enumerate(rows) if self.shade_list.item(row).data(_SHADE_ROLE) is current), 0)
+        for row in rows[start:] + rows[:start]:
+            if len(self.compare_ids) >= 3:
+                break
+            shade_id = self.shade_list.item(row).data(_SHADE_ROLE).id
+            if shade_id not in self.compare_ids:
+                self.compare_ids.append(shade_id)
+
+    def mode(self) -> str:
+        return MODES[max(0, self.mode_buttons.checkedId())]
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_buttons.button(MODES.index(mode)).setChecked(True)
+
+    def _on_mode_toggled(self, button_id: int, checked: bool) -> None:
+        if not checked:
+            return
+        mode = MODES[button_id]
+        if mode == "compare" and len(self.compare_shades()) < 2:
+            self._fill_compare_set()
+        self.view.set_split(0.5 if mode == "split" else None)
+        self._push_look()
+
     def _push_look(self) -> None:
-        look = Look(shade=self.current_shade(), intensity=self.intensity.value() / 100.0)
+        shade = self.current_shade()
+        compare = self.compare_shades()
+        look = Look(
+            shade=shade,
+            intensity=self.intensity.value() / 100.0,
+            compare=compare if self.mode() == "compare" and len(compare) >= 2 else (),
+            mirror=self.mirror.isChecked(),
+            view="before" if self.before.isDown() else self.mode(),
+            display_wh=self.view.display_size(),
+        )
         self.look_changed.emit(look)
-        if look.shade is not None:
-            self.statusBar().showMessage(f"{look.shade.name} · {look.shade.brand} · {look.shade.finish}")
+        in_compare = shade is not None and shade.id in self.compare_ids
+        self.compare_toggle.setText("− Remove from compare" if in_compare else "+ Add to compare")
+        self.compare_label.setText(
+            "Compare: " + ", ".join(s.name for s in compare) if compare else "Compare: pick 2–4 shades"
+        )
+        if shade is not None:
+            self.statusBar().showMessage(f"{shade.name} · {shade.brand} · {shade.finish}")
 
     # ----- frames
     @Slot(object)
-    def on_frame(self, result: FrameResult) -> None:
-        self.last_result = result
-        now = time.perf_counter()
-        self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
-        if not result.faces_found:
+    def on_frame(self, frame: LiveFrame) -> None:
+        self.last_frame = frame
+        self._frame_times.append(time.perf_counter())
+        if not frame.result.faces_found:
             self.hint.setText("No face found — move closer and face the camera")
         elif self.hint.text().startswith("No face"):
             self.hint.setText("")
-        self._redraw()
+        self._show_frame(captured_s=frame.captured_s)
 
-    def displayed_frame(self) -> np.ndarray | None:
-        """The RGB frame currently shown (after before/after and mirror), for tests and snapshots."""
-        if self.last_result is None:
-            return None
-        frame = self.last_result.original if self.before.isDown() else self.last_result.rendered
+    def displayed_fps(self) -> float:
+        times = self._frame_times
+        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+
+    def _oriented(self, frame: np.ndarray) -> np.ndarray:
         return frame[:, ::-1] if self.mirror.isChecked() else frame
 
-    def _redraw(self) -> None:
-        frame = self.displayed_frame()
+    def displayed_frame(self) -> np.ndarray | None:
+        """The RGB picture currently shown (mode, before/after, mirror, split applied), for tests and snapshots."""
+        frame = self.last_frame
+        if frame is None:
+            return None
+        result = frame.result
+        if self.before.isDown():
+            return self._oriented(result.original)
+        if self.mode() == "compare" and frame.compare_grid is not None:
+            return frame.compare_grid
+        after = self._oriented(result.rendered)
+        if self.mode() == "split" and self.view.split is not None:
+            cut = round(self.view.split * after.shape[1])
+            return np.concatenate([self._oriented(result.original)[:, :cut], after[:, cut:]], axis=1)
+        return after
+
+    def _show_frame(self, captured_s: float | None = None) -> None:
+        frame = self.last_frame
         if frame is None:
             return
-        image = to_qimage(frame)
-        if self.overlay.isChecked() and self.last_result is not None:
-            timings = self.last_result.timings
-            painter = QPainter(image)
-            painter.fillRect(8, 8, 330, 30, QColor(0, 0, 0, 150))
-            painter.setPen(QColor("white"))
-            painter.drawText(
-                16,
-                28,
-                f"{len(self._frame_times)} fps · landmarks {timings.landmarks_ms:.1f} ms · "
-                f"mask {timings.mask_ms:.1f} · render {timings.render_ms:.1f}",
+        if self.overlay.isChecked():
+            timings = frame.result.timings
+            latency = self.display_latencies_ms[-1] if self.display_latencies_ms else 0.0
+            self.view.overlay_text = (
+                f"{self.displayed_fps():.0f} fps · landmarks {timings.landmarks_ms:.1f} ms · "
+                f"mask {timings.mask_ms:.1f} · render {timings.render_ms:.1f} · "
+                f"capture→screen {latency:.0f} ms · skipped {frame.dropped}"
             )
-            painter.end()
-        self.view.show_image(image)
+        else:
+            self.view.overlay_text = ""
+        self.view.set_frames(frame.display, frame.display_before, captured_s=captured_s)
+
+    @Slot(float)
+    def _on_painted(self, captured_s: float) -> None:
+        self.displayed_count += 1
+        self.display_latencies_ms.append((time.perf_counter() - captured_s) * 1000.0)
 
     @Slot(str)
     def on_status(self, message: str) -> None:
@@ -261,28 +436,52 @@ class MainWindow(QMainWindow):
         self.hint.setText(message)
         self.statusBar().showMessage(message)
 
-    # ----- snapshot
+    # ----- snapshot and share
     def pictures_dir(self) -> Path:
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) or str(Path.home())
         return Path(str(self.settings.value("pictures_dir", Path(base) / "Tryon")))
 
+    def _layout_for_mode(self) -> str:
+        return {"live": "picture", "split": "before-after", "compare": "compare"}[self.mode()]
+
     @Slot()
     def save_snapshot(self) -> Path | None:
-        frame = self.displayed_frame()
-        shade = self.current_shade()
-        if frame is None or shade is None:
+        """Freeze the current frame, save it (layout follows the view mode) and open the share sheet."""
+        frame = self.last_frame
+        if frame is None or frame.look.shade is None:
+            self.statusBar().showMessage("Nothing to save yet", 4000)
             return None
-        folder = self.pictures_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"tryon-{shade.id}-{time.strftime('%Y%m%d-%H%M%S')}.png"
-            save_image(path, frame, metadata=TryonMetadata.from_shade(shade, intensity=self.intensity.value() / 100))
-        except (OSError, TryonError) as exc:
-            self.on_error(f"Could not save the picture: {exc}")
-            return None
+        compare = self.compare_shades()
+        layout = self._layout_for_mode()
+        if layout == "compare" and len(compare) < 2:
+            layout = "picture"
+        if self.snapshot_dialog is not None:
+            self.snapshot_dialog.close()
+        self.snapshot_dialog = SnapshotDialog(
+            frame,
+            compare=compare,
+            mirror=self.mirror.isChecked(),
+            folder=self.pictures_dir(),
+            layout=layout,
+            parent=self,
+        )
+        self.snapshot_dialog.saved.connect(self._on_saved)
+        self.snapshot_dialog.show()
+        return self.snapshot_dialog.save("png")
+
+    @Slot(object)
+    def _on_saved(self, path: Path) -> None:
         self.last_saved = path
         self.statusBar().showMessage(f"Saved {path}", 8000)
-        return path
+
+    @Slot()
+    def copy_to_clipboard(self) -> None:
+        """Put the picture as shown (try-on, split or compare grid) on the clipboard."""
+        frame = self.displayed_frame()
+        if frame is None:
+            return
+        QApplication.clipboard().setImage(to_qimage(frame))
+        self.statusBar().showMessage("Picture copied to the clipboard", 4000)
 
     # ----- lifecycle
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
@@ -293,6 +492,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("intensity", self.intensity.value())
         self.settings.setValue("mirror", self.mirror.isChecked())
         self.settings.setValue("overlay", self.overlay.isChecked())
+        self.settings.setValue("mode", self.mode())
+        self.settings.setValue("compare", ",".join(self.compare_ids))
         super().closeEvent(event)
 
     def stop(self) -> None:

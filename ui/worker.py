@@ -1,70 +1,123 @@
 """The processing thread: owns the frame source and the pipeline, emits finished frames.
 
-The UI thread never runs inference or rendering. Settings arrive through `set_look` (thread-safe,
-read once per frame); results leave as `FrameResult` values through the `frame_ready` signal.
-A busy worker never queues camera frames: it reads the newest frame each time it is free.
+The UI thread never runs inference or rendering. Settings arrive through `set_look` and
+`set_source` (thread-safe, read once per frame); results leave as `LiveFrame` values through the
+`frame_ready` signal. Capture runs on its own thread (`tryon.sources.FrameGrabber`) that keeps
+only the newest frame, so a busy worker skips stale frames instead of queueing them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from tryon.errors import SourceError, TryonError
+from tryon.export import compose_picture, faces_box
 from tryon.pipeline import FrameResult, Pipeline
 from tryon.shades import Shade
-from tryon.sources import CaptureSource, DemoSource
+from tryon.sources import CaptureSource, DemoSource, FrameGrabber
 
 _RETRY_S = 2.0
+_FOCUS_EASING = 0.2  # how fast the compare grid's crop follows the faces (share of the gap per frame)
 
 
 @dataclass(frozen=True)
 class Look:
-    """What the user chose: shade (None = bare lips) and intensity 0–1."""
+    """What the user chose: shade (None = bare lips), intensity 0–1, the shades to compare (0 or 2–4),
+    and whether the view is mirrored (the compare grid is built mirrored so its captions read normally)."""
 
     shade: Shade | None
     intensity: float = 1.0
+    compare: tuple[Shade, ...] = ()
+    mirror: bool = False
+    view: str = "live"  # "live", "split" (before and after), "compare" or "before" (bare lips)
+    display_wh: tuple[int, int] | None = None  # screen pixels the picture is shown in; None = frame size
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """One processed frame for the window.
+
+    `captured_s` is the capture time (`time.perf_counter()` seconds) for capture→display latency;
+    `compare_grid` is the RGB uint8 grid of the same frame in each of `look.compare`, or None.
+    `display` (and `display_before` in split view) are the pictures to draw, already mirrored and
+    resized to `look.display_wh` here, so the UI thread only copies pixels to the screen.
+    """
+
+    result: FrameResult
+    look: Look
+    captured_s: float
+    dropped: int
+    display: np.ndarray = field(repr=False)
+    display_before: np.ndarray | None = field(default=None, repr=False)
+    compare_grid: np.ndarray | None = field(default=None, repr=False)
+
+
+def open_source(spec: str | None, fps: float = 30.0) -> tuple[CaptureSource | DemoSource, str]:
+    """Open `spec` ("demo", camera index, file or URL; None = camera 0, else the demo face).
+
+    Returns the source and a message for the window ("" when there is nothing to say).
+
+    Raises:
+        SourceError: an explicitly requested source cannot be opened.
+    """
+    if spec == "demo":
+        return DemoSource(fps=fps), "Demo face"
+    try:
+        return CaptureSource(spec or "0"), ""
+    except SourceError:
+        if spec is None:  # no camera at all: the demo face keeps the app useful
+            return DemoSource(fps=fps), "No camera found — showing the demo face"
+        raise
+
+
+def _fit(frame: np.ndarray, display_wh: tuple[int, int] | None, *, mirror: bool) -> np.ndarray:
+    """`frame` resized to fit inside `display_wh` (aspect kept; area-averaged when shrinking), mirrored if asked."""
+    height, width = frame.shape[:2]
+    if display_wh is not None:
+        scale = min(display_wh[0] / width, display_wh[1] / height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        if size != (width, height):
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return cv2.flip(frame, 1) if mirror else frame
 
 
 class Worker(QObject):
-    """Runs in a QThread: read newest frame → pipeline → emit. Stop with `stop()`."""
+    """Runs in a QThread: newest frame → pipeline → (compare grid) → emit. Stop with `stop()`."""
 
-    frame_ready = Signal(object)  # FrameResult
+    frame_ready = Signal(object)  # LiveFrame
     status = Signal(str)  # a message for the window ("" clears it)
     error = Signal(str)
+    source_opened = Signal(str)  # the spec of the source now showing ("demo" for the demo face)
 
-    def __init__(self, source: str | None) -> None:
+    def __init__(self, source: str | None, *, demo_fps: float = 30.0) -> None:
         super().__init__()
         self._source_spec = source
+        self._demo_fps = demo_fps
+        self._source_changed = False
         self._look = Look(shade=None)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._focus: np.ndarray | None = None
 
     def set_look(self, look: Look) -> None:
         """Thread-safe: takes effect on the next frame."""
         with self._lock:
             self._look = look
 
+    def set_source(self, spec: str | None) -> None:
+        """Thread-safe: switch to another camera, file or stream on the next frame."""
+        with self._lock:
+            self._source_spec = spec
+            self._source_changed = True
+
     def stop(self) -> None:
         self._stop.set()
-
-    def _open_source(self) -> CaptureSource | DemoSource:
-        spec = self._source_spec
-        if spec == "demo":
-            self.status.emit("Demo face")
-            return DemoSource()
-        try:
-            source = CaptureSource(spec or "0")
-            self.status.emit("")
-            return source
-        except SourceError as exc:
-            if spec is None:  # no camera at all: the demo face keeps the app useful
-                self.status.emit("No camera found — showing the demo face")
-                return DemoSource()
-            raise exc
 
     @Slot()
     def run(self) -> None:
@@ -73,41 +126,71 @@ class Worker(QObject):
         except TryonError as exc:
             self.error.emit(str(exc))
             return
-        source: CaptureSource | DemoSource | None = None
+        grabber: FrameGrabber | None = None
         started = time.monotonic()
         last_ts = -1
         try:
             while not self._stop.is_set():
-                if source is None:
+                with self._lock:
+                    look, spec, changed = self._look, self._source_spec, self._source_changed
+                    self._source_changed = False
+                if changed and grabber is not None:
+                    grabber.close()
+                    grabber = None
+                if grabber is None:
                     try:
-                        source = self._open_source()
-                        pipeline.reset()
+                        source, message = open_source(spec, self._demo_fps)
                     except SourceError as exc:
                         self.status.emit(f"{exc}; retrying…")
                         self._stop.wait(_RETRY_S)
                         continue
-                tick = time.monotonic()
+                    grabber = FrameGrabber(source)
+                    pipeline.reset()
+                    self._focus = None
+                    self.status.emit(message)
+                    self.source_opened.emit("demo" if isinstance(source, DemoSource) else (spec or "0"))
                 try:
-                    frame = source.read()
+                    captured = grabber.latest(timeout_s=0.5)
                 except SourceError as exc:
-                    source.close()
-                    source = None
+                    grabber.close()
+                    grabber = None
                     self.status.emit(f"{exc}; retrying…")
                     self._stop.wait(_RETRY_S)
                     continue
-                with self._lock:
-                    look = self._look
+                if captured is None:
+                    continue
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms
-                result: FrameResult = pipeline.process(
-                    frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms
+                result = pipeline.process(
+                    captured.frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms
                 )
-                self.frame_ready.emit(result)
-                if isinstance(source, DemoSource):  # pace the demo like a real camera
-                    self._stop.wait(max(0.0, 1.0 / source.fps - (time.monotonic() - tick)))
+                grid = self._compare_grid(result, look) if len(look.compare) >= 2 else None
+                if look.view == "compare" and grid is not None:
+                    display, before = _fit(grid, look.display_wh, mirror=False), None
+                else:
+                    display = _fit(
+                        result.original if look.view == "before" else result.rendered,
+                        look.display_wh,
+                        mirror=look.mirror,
+                    )
+                    before = (
+                        _fit(result.original, look.display_wh, mirror=look.mirror) if look.view == "split" else None
+                    )
+                self.frame_ready.emit(
+                    LiveFrame(result, look, captured.captured_s, grabber.dropped, display, before, grid)
+                )
         except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window, not a crash
             self.error.emit(f"processing stopped: {exc}")
         finally:
-            if source is not None:
-                source.close()
+            if grabber is not None:
+                grabber.close()
             pipeline.close()
+
+    def _compare_grid(self, result: FrameResult, look: Look) -> np.ndarray:
+        """The frame in each compare shade, cropped around the faces (crop eased so it does not jitter)."""
+        target = faces_box(result.faces)
+        if target is not None:
+            goal = np.array(target)
+            self._focus = goal if self._focus is None else self._focus + _FOCUS_EASING * (goal - self._focus)
+        focus = None if self._focus is None else tuple(float(v) for v in self._focus)
+        return compose_picture(result, layout="compare", compare=look.compare, mirror=look.mirror, focus_xyxy=focus)

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from tryon.errors import ImageError
-from tryon.export import TryonMetadata, read_metadata, save_image, side_by_side
+from tryon.export import (
+    TryonMetadata,
+    collage,
+    compose_picture,
+    focus_crop,
+    read_metadata,
+    save_image,
+    side_by_side,
+)
+from tryon.pipeline import Pipeline
 from tryon.sources import read_image
 
 
@@ -48,5 +57,64 @@ def test_side_by_side_keeps_both_pictures(astronaut) -> None:  # noqa: ANN001
     both = side_by_side(np.array(astronaut), after)
     assert both.shape[0] == 512
     assert both.shape[1] > 1024
-    assert np.array_equal(both[100:, :512], astronaut[100:])
-    assert np.array_equal(both[100:, -512:], after[100:])
+    # captions sit in a band along the bottom; above it each picture is untouched
+    assert np.array_equal(both[:440, :512], astronaut[:440])
+    assert np.array_equal(both[:440, -512:], after[:440])
+    assert not np.array_equal(both[-20:, :512], astronaut[-20:])
+
+
+def test_focus_crop_frames_the_box_with_the_asked_aspect() -> None:
+    box = (600.0, 200.0, 800.0, 450.0)
+    x0, y0, x1, y1 = focus_crop((720, 1280), box, 0.75)
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(0.75, abs=0.01)
+    assert x0 <= 600 and y0 <= 200 and x1 >= 800 and y1 >= 450
+    assert 0 <= x0 and 0 <= y0 and x1 <= 1280 and y1 <= 720
+    # a box at the frame edge: the crop moves inside the frame instead of running off it
+    x0, y0, x1, y1 = focus_crop((720, 1280), (0.0, 0.0, 100.0, 100.0), 1.0)
+    assert (x0, y0) == (0, 0)
+    assert x1 - x0 == y1 - y0
+    # no box: the largest centred crop
+    assert focus_crop((720, 1280), None, 1.0) == (280, 0, 1000, 720)
+
+
+def test_collage_tiles_carry_their_pictures_and_captions() -> None:
+    red = np.zeros((90, 160, 3), np.uint8)
+    red[..., 0] = 200
+    blue = np.zeros((90, 160, 3), np.uint8)
+    blue[..., 2] = 200
+    grid = collage([red, blue, red, blue], ["a", "b", "c", "d"], canvas_wh=(326, 186), gap=6)
+    assert grid.shape == (186, 326, 3)
+    assert grid[10, 10, 0] == 200 and grid[10, 10, 2] == 0  # top-left tile: red
+    assert grid[10, 200, 2] == 200 and grid[10, 200, 0] == 0  # top-right tile: blue
+    assert grid[10, 163].tolist() == [29, 27, 30]  # the gap between them
+    with pytest.raises(ValueError, match="one caption per image"):
+        collage([red], [], canvas_wh=(100, 100))
+
+
+def test_compose_picture_layouts(astronaut, library) -> None:  # noqa: ANN001
+    shades = [library.get(i) for i in ("mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum")]
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(np.array(astronaut), shades[0])
+    picture = compose_picture(result, mirror=True)
+    assert np.array_equal(picture, result.rendered[:, ::-1])
+    before_after = compose_picture(result, layout="before-after")
+    assert before_after.shape == result.original.shape
+    half = before_after.shape[1] // 2
+    # left tile is the bare face, right tile the painted one: they differ only around the lips
+    left, right = before_after[:400, : half - 3].astype(int), before_after[:400, half + 3 :][:, : half - 3].astype(int)
+    assert 0 < (np.abs(left - right).max(axis=2) > 20).mean() < 0.05
+    grid = compose_picture(result, layout="compare", compare=shades)
+    assert grid.shape == result.original.shape
+    with pytest.raises(ValueError, match="2 to 4 shades"):
+        compose_picture(result, layout="compare", compare=shades[:1])
+    with pytest.raises(ValueError, match="unknown layout"):
+        compose_picture(result, layout="poster")
+
+
+def test_collage_metadata_lists_every_shade(tmp_path: Path, astronaut, library) -> None:  # noqa: ANN001
+    shades = [library.get("mv-ruby-hour"), library.get("ll-coral-wave")]
+    meta = TryonMetadata.from_shade(shades[0], intensity=1.0, layout="compare", compared=shades)
+    path = save_image(tmp_path / "grid.jpg", np.array(astronaut), metadata=meta)
+    back = read_metadata(path)
+    assert back == meta
+    assert back.compared_shade_ids == ("mv-ruby-hour", "ll-coral-wave")

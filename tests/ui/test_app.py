@@ -1,11 +1,16 @@
-"""Drive the real window with the demo source under the offscreen platform."""
+"""Drive the real window (demo source, real model, real Qt event loop) under the offscreen platform."""
 
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2  # imported first on purpose: cv2 sets Qt plugin paths that must not break the app
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from tryon.colour import rgb_to_lab
 from tryon.export import read_metadata
@@ -13,69 +18,192 @@ from tryon.shades import load_library
 from ui.app import MainWindow
 
 pytestmark = pytest.mark.gui
-assert cv2 is not None
+
+
+def _settings(tmp_path: Path) -> QSettings:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("pictures_dir", str(tmp_path / "pictures"))
+    settings.setValue("mirror", False)
+    return settings
+
+
+def _open(qtbot, tmp_path: Path, source: str, settings: QSettings | None = None) -> MainWindow:  # noqa: ANN001
+    win = MainWindow(load_library(), source=source, settings=settings or _settings(tmp_path))
+    qtbot.addWidget(win)
+    win.resize(1280, 760)
+    win.show()
+    win.start()
+    return win
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("pictures_dir", str(tmp_path / "pictures"))
-    win = MainWindow(load_library(), source="demo", settings=settings)
-    qtbot.addWidget(win)
-    win.mirror.setChecked(False)
-    win.show()
-    win.start()
+def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:  # noqa: ANN001
+    win = _open(qtbot, tmp_path, "demo")
     yield win
     win.stop()
     assert not win.thread.isRunning()
 
 
+def _wait_for_shade(qtbot, win: MainWindow, shade_id: str) -> None:  # noqa: ANN001
+    qtbot.waitUntil(
+        lambda: (
+            win.last_frame is not None
+            and win.last_frame.result.faces_found
+            and win.last_frame.look.shade.id == shade_id
+        ),
+        timeout=20_000,
+    )
+
+
 def _lip_colour(win: MainWindow) -> np.ndarray:
-    result = win.last_result
-    mask = result.masks[0].full_frame(result.rendered.shape[:2]) > 0.9
-    return rgb_to_lab(result.rendered[mask]).mean(axis=0)
+    result = win.last_frame.result
+    lips = result.masks[0].full_frame(result.rendered.shape[:2]) > 0.9
+    return rgb_to_lab(win.displayed_frame()[lips]).mean(axis=0)
 
 
 def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     window.select_shade("nv-galaxy-plum")
-    qtbot.waitUntil(
-        lambda: (
-            window.last_result is not None
-            and window.last_result.faces_found
-            and window.last_result.shade.id == "nv-galaxy-plum"
-        ),
-        timeout=20_000,
-    )
+    _wait_for_shade(qtbot, window, "nv-galaxy-plum")
     plum = _lip_colour(window)
     window.select_shade("ll-coral-wave")
-    qtbot.waitUntil(lambda: window.last_result.shade.id == "ll-coral-wave", timeout=5000)
+    _wait_for_shade(qtbot, window, "ll-coral-wave")
     coral = _lip_colour(window)
     # coral is lighter and more yellow (b*) than plum
     assert coral[0] > plum[0] + 5
     assert coral[2] > plum[2] + 10
-    shown = window.view.pixmap()
-    assert shown is not None
-    assert not shown.isNull()
+    assert window.displayed_count > 0
 
 
-def test_snapshot_writes_a_file_naming_the_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_arrow_keys_step_through_shades(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     window.select_shade("mv-ruby-hour")
+    first = window.current_shade().id
+    qtbot.keyClick(window, Qt.Key.Key_Down)
+    second = window.current_shade().id
+    assert second != first
+    qtbot.keyClick(window, Qt.Key.Key_Up)
+    assert window.current_shade().id == first
+    window.search.setText("plum")
+    window.step_shade(1)
+    assert "plum" in window.current_shade().name.lower()
+
+
+def test_split_divider_drags_and_shows_before_left_after_right(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    window.select_shade("mv-ruby-hour")
+    window.set_mode("split")
+    _wait_for_shade(qtbot, window, "mv-ruby-hour")
+    assert window.view.split == pytest.approx(0.5)
+    rect = window.view.picture_rect()
+    y = int(rect.center().y())
+    qtbot.mousePress(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.center().x()), y))
+    qtbot.mouseMove(window.view, QPoint(int(rect.left() + 0.2 * rect.width()), y))
+    qtbot.mouseRelease(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.left() + 0.2 * rect.width()), y))
+    assert window.view.split == pytest.approx(0.2, abs=0.01)
+
+    result = window.last_frame.result
+    shown = window.displayed_frame()
+    cut = round(0.2 * shown.shape[1])
+    assert np.array_equal(shown[:, :cut], result.original[:, :cut])  # before, left of the divider
+    assert np.array_equal(shown[:, cut:], result.rendered[:, cut:])  # after: the lips (mid-frame) are painted
+    assert not np.array_equal(shown, result.original)
+
+    x = int(rect.left() + 0.95 * rect.width())
+    qtbot.mousePress(window.view, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.mouseRelease(window.view, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert window.view.split == pytest.approx(0.95, abs=0.01)
+    lips = window.last_frame.result.masks[0].full_frame(shown.shape[:2]) > 0
+    assert np.array_equal(window.displayed_frame()[lips], window.last_frame.result.original[lips])
+
+
+def test_compare_grid_shows_each_chosen_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    for shade_id in ("mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum"):
+        window.select_shade(shade_id)
+        window.toggle_compare_current()
+    window.set_mode("compare")
     qtbot.waitUntil(
-        lambda: window.last_result is not None and window.last_result.shade.id == "mv-ruby-hour", timeout=20_000
+        lambda: window.last_frame is not None and window.last_frame.compare_grid is not None, timeout=20_000
     )
+    frame = window.last_frame
+    assert [s.id for s in frame.look.compare] == ["mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum"]
+    grid = window.displayed_frame()
+    assert grid.shape == frame.result.original.shape
+    # three tiles in a row, each cropped around the same face: equal away from the lips, different on them
+    tile_w = (grid.shape[1] - 2 * 6) // 3
+    tiles = [grid[:, i * (tile_w + 6) : i * (tile_w + 6) + tile_w].astype(np.int16) for i in range(3)]
+    top = slice(0, grid.shape[0] // 3)
+    assert np.abs(tiles[0][top] - tiles[1][top]).max() <= 2
+    assert np.abs(tiles[0] - tiles[1]).max() > 60
+    assert np.abs(tiles[1] - tiles[2]).max() > 60
+
+
+def test_snapshot_saves_shows_and_shares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    window.select_shade("mv-ruby-hour")
+    _wait_for_shade(qtbot, window, "mv-ruby-hour")
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.last_saved is not None
-    assert window.last_saved.is_file()
-    meta = read_metadata(window.last_saved)
+    saved = window.last_saved
+    assert saved is not None
+    assert saved.is_file()
+    meta = read_metadata(saved)
     assert meta.shade_id == "mv-ruby-hour"
     assert meta.shade_name == "Ruby Hour"
+    assert meta.layout == "picture"
+
+    dialog = window.snapshot_dialog
+    assert dialog.isVisible()
+    assert not dialog.preview.pixmap().isNull()
+    dialog.set_layout("before-after")
+    path = dialog.save("jpg")
+    assert path.suffix == ".jpg"
+    assert read_metadata(path).layout == "before-after"
+    before_after = cv2.imread(str(path))
+    assert before_after.shape[:2] == window.last_frame.result.original.shape[:2]
+    dialog.copy.click()
+    copied = QApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (before_after.shape[1], before_after.shape[0])
+
+
+def test_snapshot_collage_names_every_compared_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    for shade_id in ("mv-ruby-hour", "ll-coral-wave"):
+        window.select_shade(shade_id)
+        window.toggle_compare_current()
+    window.set_mode("compare")
+    qtbot.waitUntil(
+        lambda: window.last_frame is not None and window.last_frame.compare_grid is not None, timeout=20_000
+    )
+    path = window.save_snapshot()
+    meta = read_metadata(path)
+    assert meta.layout == "compare"
+    assert meta.compared_shade_ids == ("mv-ruby-hour", "ll-coral-wave")
+
+
+def test_settings_persist_between_sessions(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    settings = _settings(tmp_path)
+    first = _open(qtbot, tmp_path, "demo", settings)
+    first.select_shade("nv-galaxy-plum")
+    first.intensity.setValue(40)
+    first.mirror.setChecked(True)
+    first.overlay.setChecked(True)
+    first.set_mode("split")
+    first.set_source("demo")
+    first.close()
+    assert not first.thread.isRunning()
+
+    second = _open(qtbot, tmp_path, None, settings)  # no --source: the last camera choice is used
+    try:
+        assert second.current_shade().id == "nv-galaxy-plum"
+        assert second.intensity.value() == 40
+        assert second.mirror.isChecked()
+        assert second.overlay.isChecked()
+        assert second.mode() == "split"
+        qtbot.waitUntil(lambda: second.hint.text() == "Demo face", timeout=10_000)
+    finally:
+        second.stop()
 
 
 def test_ui_thread_is_never_blocked_by_processing(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20_000)
+    window.overlay.setChecked(True)
+    window.set_mode("compare")  # the heaviest mode: four renders and a collage per frame
+    qtbot.waitUntil(lambda: window.last_frame is not None, timeout=20_000)
     gaps: list[float] = []
-    import time
-
     last = [time.perf_counter()]
 
     def tick() -> None:
@@ -92,12 +220,94 @@ def test_ui_thread_is_never_blocked_by_processing(qtbot, window: MainWindow) -> 
     assert max(gaps) < 0.1
 
 
-def test_broken_source_gives_a_message_not_a_crash(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(load_library(), source=str(tmp_path / "no-such-video.mp4"), settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
+def _write_video(path: Path, frames: list[np.ndarray], fps: float = 15.0) -> Path:
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+def test_no_face_keeps_the_view_live_with_a_hint(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    wall = np.full((480, 640, 3), (200, 190, 180), dtype=np.uint8)
+    video = _write_video(tmp_path / "wall.avi", [wall] * 10)
+    win = _open(qtbot, tmp_path, str(video))
+    try:
+        qtbot.waitUntil(lambda: win.displayed_count >= 5, timeout=20_000)
+        assert "move closer" in win.hint.text()
+        assert np.array_equal(win.displayed_frame(), win.last_frame.result.original)
+    finally:
+        win.stop()
+
+
+def test_two_faces_both_get_the_shade(qtbot, tmp_path: Path, astronaut: np.ndarray) -> None:  # noqa: ANN001
+    pair = np.ascontiguousarray(np.concatenate([astronaut, astronaut[:, ::-1]], axis=1))
+    video = _write_video(tmp_path / "pair.avi", [pair] * 10)
+    win = _open(qtbot, tmp_path, str(video))
+    try:
+        win.select_shade("mv-ruby-hour")
+        qtbot.waitUntil(lambda: win.last_frame is not None and len(win.last_frame.result.faces) == 2, timeout=20_000)
+        result = win.last_frame.result
+        for mask in result.masks:
+            lips = mask.full_frame(pair.shape[:2]) > 0.9
+            assert np.abs(result.rendered[lips].astype(int) - result.original[lips]).mean() > 10
+    finally:
+        win.stop()
+
+
+class _MjpegStream:
+    """An IP-camera-like MJPEG stream on 127.0.0.1 that sends `frames` pictures per connection, then hangs up."""
+
+    def __init__(self, picture: np.ndarray, frames: int) -> None:
+        jpeg = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))[1].tobytes()
+        self.connections = 0
+        stream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                stream.connections += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                for _ in range(frames):
+                    self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg))
+                    self.wfile.write(jpeg + b"\r\n")
+                    time.sleep(1 / 30)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/video"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_stream_that_stops_mid_session_gives_a_message_and_reconnects(
+    qtbot,
+    tmp_path: Path,
+    astronaut: np.ndarray,  # noqa: ANN001
+) -> None:
+    stream = _MjpegStream(astronaut, frames=45)
+    win = _open(qtbot, tmp_path, stream.url)
+    try:
+        qtbot.waitUntil(lambda: win.displayed_count > 5, timeout=20_000)
+        qtbot.waitUntil(lambda: "stopped sending frames; retrying" in win.hint.text(), timeout=20_000)
+        shown_before = win.displayed_count
+        qtbot.waitUntil(lambda: stream.connections >= 2 and win.displayed_count > shown_before, timeout=20_000)
+        assert win.thread.isRunning()
+    finally:
+        win.stop()
+        stream.close()
+    assert not win.thread.isRunning()
+
+
+def test_missing_source_gives_a_message_not_a_crash(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    win = _open(qtbot, tmp_path, str(tmp_path / "no-such-video.mp4"))
     qtbot.waitUntil(lambda: "retrying" in win.hint.text(), timeout=10_000)
     assert "no-such-video.mp4" in win.hint.text()
     win.stop()

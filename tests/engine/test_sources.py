@@ -1,0 +1,92 @@
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon.errors import SourceError
+from tryon.sources import CaptureSource, DemoSource, FrameGrabber, list_cameras
+
+
+class _Counting:
+    """A fast real-time source whose frames carry their number in the first pixel; fails after `limit`."""
+
+    realtime = True
+    fps = 200.0
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.sent = 0
+        self.closed = False
+
+    def read(self) -> np.ndarray:
+        if self.sent >= self.limit:
+            raise SourceError("camera 'test' stopped sending frames")
+        time.sleep(0.005)
+        frame = np.zeros((4, 4, 3), np.uint8)
+        frame[0, 0, 0] = self.sent % 256
+        self.sent += 1
+        return frame
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_grabber_gives_the_newest_frame_and_drops_stale_ones() -> None:
+    source = _Counting(limit=60)
+    grabber = FrameGrabber(source)
+    seen = []
+    try:
+        while True:
+            captured = grabber.latest(timeout_s=2.0)
+            assert captured is not None
+            seen.append(captured.index)
+            time.sleep(0.03)  # a consumer 6× slower than the source
+    except SourceError as exc:
+        assert "stopped sending frames" in str(exc)
+    finally:
+        grabber.close()
+    assert source.closed
+    assert seen == sorted(set(seen))  # never the same frame twice, never an older one
+    assert len(seen) < 30  # most frames were skipped, not queued
+    assert grabber.dropped >= 60 - len(seen) - 1
+    assert seen[-1] >= 58  # the last frame before the failure was still delivered
+
+
+def test_grabber_paces_sources_that_are_not_real_time() -> None:
+    demo = DemoSource(size_wh=(320, 180), fps=20.0)
+    grabber = FrameGrabber(demo)
+    try:
+        first = grabber.latest()
+        time.sleep(0.5)
+        later = grabber.latest()
+    finally:
+        grabber.close()
+    # 0.5 s at 20 fps: about 10 frames produced, not hundreds
+    assert 6 <= later.index - first.index <= 14
+    assert later.frame.shape == (180, 320, 3)
+
+
+def test_video_file_source_loops_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "three.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for value in (0, 120, 240):
+        writer.write(np.full((48, 64, 3), value, np.uint8))
+    writer.release()
+    source = CaptureSource(str(path))
+    try:
+        levels = [int(source.read().mean()) for _ in range(5)]
+    finally:
+        source.close()
+    assert not source.realtime
+    assert levels[3] == pytest.approx(levels[0], abs=3)  # after the third frame it starts again
+    with pytest.raises(SourceError, match="cannot open camera or stream .*gone.mp4"):
+        CaptureSource(str(tmp_path / "gone.mp4"))
+
+
+def test_list_cameras_matches_the_video_devices_present() -> None:
+    cameras = list_cameras()
+    assert isinstance(cameras, list)
+    if not list(Path("/dev").glob("video*")):
+        assert cameras == []  # this machine: no webcam, and nothing was probed

@@ -1,0 +1,94 @@
+"""`tryon bench --gui`: the real window on the demo face, measuring what the user sees.
+
+Per view mode: displayed fps (frames drawn on screen per second), capture→display latency
+percentiles (from the moment the capture thread has the frame to the end of the paint that shows
+it), frames the worker skipped because a newer one was waiting, and the longest UI-thread stall.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from tryon.shades import load_library
+from ui.app import MainWindow
+
+
+def _wait(seconds: float) -> None:
+    """Run Qt's event loop for `seconds`, as the app would."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def run_gui_bench(
+    *, seconds: float = 10.0, demo_fps: float = 60.0, modes: tuple[str, ...] = ("live", "split", "compare")
+) -> dict:
+    """Run the window on the 1280×720 demo source offered at `demo_fps` (a fast camera) for `seconds` per mode."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
+        settings.setValue("mirror", True)
+        window = MainWindow(load_library(), source="demo", settings=settings, demo_fps=demo_fps)
+        window.resize(1280, 800)
+        window.show()
+        started = time.perf_counter()
+        window.start()
+        while window.displayed_count == 0 and time.perf_counter() - started < 30:
+            _wait(0.01)
+        first_frame_ms = (time.perf_counter() - started) * 1000
+        window.select_shade("mv-ruby-hour")
+        report: dict = {
+            "platform": app.platformName(),
+            "frame_size": [1280, 720],
+            "source_fps": demo_fps,
+            "seconds_per_mode": seconds,
+            "first_frame_ms": round(first_frame_ms, 1),
+        }
+        stalls: list[float] = []
+        clock = QElapsedTimer()
+        timer = QTimer()
+        timer.timeout.connect(lambda: stalls.append(clock.restart()))
+        for mode in modes:
+            window.set_mode(mode)
+            _wait(1.5)  # warm-up after the switch
+            window.display_latencies_ms.clear()
+            count0, dropped0 = window.displayed_count, window.last_frame.dropped
+            stalls.clear()
+            clock.start()
+            timer.start(5)
+            t0 = time.perf_counter()
+            _wait(seconds)
+            elapsed = time.perf_counter() - t0
+            timer.stop()
+            latencies = np.array(window.display_latencies_ms)
+            report[mode] = {
+                "displayed_fps": round((window.displayed_count - count0) / elapsed, 1),
+                "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1),
+                "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
+                "latency_ms_max": round(float(latencies.max()), 1),
+                "dropped_frames": window.last_frame.dropped - dropped0,
+                "ui_stall_ms_max": float(max(stalls[1:], default=0)),
+            }
+        timer.timeout.disconnect()
+        window.stop()
+        window.close()
+        window.deleteLater()
+        _wait(0.1)
+    live = report.get("live", {})
+    report["displayed_fps"] = live.get("displayed_fps")
+    report["latency_ms_p95"] = live.get("latency_ms_p95")
+    return report
+
+
+def ensure_platform() -> None:
+    """Without a display, fall back to Qt's offscreen platform (the report names the platform used)."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
