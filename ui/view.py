@@ -11,7 +11,7 @@ _BACKGROUND = QColor("#1d1b1e")
 
 
 def wrap_qimage(rgb: np.ndarray) -> QImage:
-    """A QImage over the pixels of C-contiguous RGB uint8 (H, W, 3) without copying: keep `rgb` alive while it is used."""
+    """A QImage over the pixels of C-contiguous RGB uint8 (H, W, 3), not copied: keep `rgb` alive while it is used."""
     height, width = rgb.shape[:2]
     return QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
 
@@ -50,7 +50,7 @@ class VideoView(QWidget):
     def set_frames(
         self, after: np.ndarray, before: np.ndarray | None = None, *, captured_s: float | None = None
     ) -> None:
-        """Show RGB uint8 pictures (`before` only in split mode); they are drawn without copying, so do not modify them."""
+        """Show RGB uint8 pictures (`before` only in split mode); drawn without a copy, so do not modify them."""
         after = np.ascontiguousarray(after)
         before = None if before is None else np.ascontiguousarray(before)
         self._pixels = (after, before)

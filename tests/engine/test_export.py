@@ -67,8 +67,11 @@ def test_focus_crop_frames_the_box_with_the_asked_aspect() -> None:
     box = (600.0, 200.0, 800.0, 450.0)
     x0, y0, x1, y1 = focus_crop((720, 1280), box, 0.75)
     assert (x1 - x0) / (y1 - y0) == pytest.approx(0.75, abs=0.01)
-    assert x0 <= 600 and y0 <= 200 and x1 >= 800 and y1 >= 450
-    assert 0 <= x0 and 0 <= y0 and x1 <= 1280 and y1 <= 720
+    assert (x0, y0) <= (600, 200)
+    assert x1 >= 800
+    assert y1 >= 450
+    assert min(x0, y0) >= 0
+    assert (x1, y1) <= (1280, 720)
     # a box at the frame edge: the crop moves inside the frame instead of running off it
     x0, y0, x1, y1 = focus_crop((720, 1280), (0.0, 0.0, 100.0, 100.0), 1.0)
     assert (x0, y0) == (0, 0)
@@ -84,8 +87,8 @@ def test_collage_tiles_carry_their_pictures_and_captions() -> None:
     blue[..., 2] = 200
     grid = collage([red, blue, red, blue], ["a", "b", "c", "d"], canvas_wh=(326, 186), gap=6)
     assert grid.shape == (186, 326, 3)
-    assert grid[10, 10, 0] == 200 and grid[10, 10, 2] == 0  # top-left tile: red
-    assert grid[10, 200, 2] == 200 and grid[10, 200, 0] == 0  # top-right tile: blue
+    assert grid[10, 10].tolist() == [200, 0, 0]  # top-left tile: red
+    assert grid[10, 200].tolist() == [0, 0, 200]  # top-right tile: blue
     assert grid[10, 163].tolist() == [29, 27, 30]  # the gap between them
     with pytest.raises(ValueError, match="one caption per image"):
         collage([red], [], canvas_wh=(100, 100))

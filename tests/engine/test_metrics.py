@@ -73,7 +73,7 @@ def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys)
     out = tmp_path / "report.json"
     assert main(["eval", "--faces", str(tmp_path), "--json", str(out)]) == 0
     report = json.loads(out.read_text())
-    assert report["n"] == 3 and report["found"] == 3
+    assert (report["n"], report["found"]) == (3, 3)
     assert 0.6 < report["mean_iou"] <= 1.0
     assert {"median_iou", "mean_boundary_f", "mean_teeth_spill", "mean_skin_spill", "mean_texture_corr"} <= set(report)
     assert [f["name"] for f in report["faces"]] == [e["name"] for e in picked]

@@ -36,15 +36,18 @@ class _Counting:
 def test_grabber_gives_the_newest_frame_and_drops_stale_ones() -> None:
     source = _Counting(limit=60)
     grabber = FrameGrabber(source)
-    seen = []
-    try:
+    seen: list[int] = []
+
+    def consume_until_the_source_fails() -> None:
         while True:
             captured = grabber.latest(timeout_s=2.0)
             assert captured is not None
             seen.append(captured.index)
             time.sleep(0.03)  # a consumer 6× slower than the source
-    except SourceError as exc:
-        assert "stopped sending frames" in str(exc)
+
+    try:
+        with pytest.raises(SourceError, match="stopped sending frames"):
+            consume_until_the_source_fails()
     finally:
         grabber.close()
     assert source.closed
