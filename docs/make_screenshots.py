@@ -66,6 +66,7 @@ def main(out_dir: Path) -> None:
         window.snapshot_dialog.close()
         window.stop()
         window.close()
+    app.quit()
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import cv2
@@ -6,6 +7,7 @@ import pytest
 
 from tryon.cli import main
 from tryon.export import read_metadata
+from tryon.shades import SHADES_DIR, load_library
 from tryon.sources import DemoSource, read_image
 
 
@@ -49,7 +51,7 @@ def test_shades_lists_every_catalog(capsys) -> None:  # noqa: ANN001
     assert main(["shades"]) == 0
     out = capsys.readouterr().out
     assert "Maison Velours — Atelier Matte 2027" in out
-    assert "36 shades in 3 catalogs" in out
+    assert "38 shades in 3 catalogs" in out
 
 
 def test_video_renders_every_frame(tmp_path: Path, capsys) -> None:  # noqa: ANN001
@@ -109,3 +111,98 @@ def test_face_free_image_is_saved_unchanged_with_a_warning(tmp_path: Path, capsy
     assert main(["render", str(source), "--shade", "mv-classic-red", "-o", str(out)]) == 0
     assert np.array_equal(read_image(out), data.coffee())
     assert "no face found" in capsys.readouterr().err
+
+
+def test_shades_check_prints_every_problem_and_fails(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    good = tmp_path / "good.json"
+    good.write_text(
+        json.dumps(
+            {
+                "brand": "B",
+                "collection": "C",
+                "shades": [{"id": "b-1", "name": "One", "color": "#A0203A", "finish": "satin"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"brand": "B", "collection": "C",\n "shades": [\n'
+        '  {"id": "b-2", "name": "Two", "color": "red", "finish": "matte"},\n'
+        '  {"id": "mv-ruby-hour", "name": "Clash", "color": "#9B1B30", "finish": "glossy"}\n]}\n',
+        encoding="utf-8",
+    )
+    assert main(["shades", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{bad}:3: shade 'b-2': field 'color' must be an sRGB hex colour like '#9B1B30', but got 'red'",
+        f"{bad}:4: shade 'mv-ruby-hour': field 'finish' must be one of matte, satin, gloss, sheer, shimmer, metallic, "
+        "but got 'glossy'; did you mean 'gloss'?",
+        f"{good}: ok, 1 shades",
+        "checked 2 file(s), 1 shade(s): 2 error(s), 0 warning(s)",
+    ]
+    assert main(["shades", "check", str(good), str(SHADES_DIR)]) == 0
+    assert "checked 4 file(s), 39 shade(s): 0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
+def test_shades_check_refuses_ids_of_shipped_catalogs(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    clash = tmp_path / "clash.json"
+    clash.write_text(
+        json.dumps(
+            {
+                "brand": "B",
+                "collection": "C",
+                "shades": [{"id": "mv-ruby-hour", "name": "R", "color": "#9B1B30", "finish": "matte"}],
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    assert main(["shades", "check", str(clash)]) == 1
+    assert "clash.json:6: shade 'mv-ruby-hour': field 'id' is already used in" in capsys.readouterr().out
+
+
+def test_shades_import_writes_a_catalog_the_app_loads(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    sheet = tmp_path / "spring.csv"
+    sheet.write_text(
+        "id,name,color,finish,price\nsp-1,Petal,#D88A94,sheer,18\nsp-2,Poppy,#C8242E,matte,19.5\n", encoding="utf-8"
+    )
+    out = tmp_path / "catalogs" / "spring.json"
+    out.parent.mkdir()
+    args = ["shades", "import", str(sheet), "--brand", "Spring", "--collection", "Bloom", "--version", "2027.2"]
+    assert main([*args, "--currency", "EUR", "-o", str(out)]) == 0
+    assert f"{out}: 2 shades from {sheet}" in capsys.readouterr().out
+    library = load_library(out.parent)
+    assert library.get("sp-2").price == 19.5
+    assert library.get("sp-2").currency == "EUR"
+    # without a currency the prices are an error and nothing is written
+    other = tmp_path / "other.json"
+    assert main([*args, "-o", str(other)]) == 1
+    assert "field 'price' needs the catalog's \"currency\"" in capsys.readouterr().out
+    assert not other.exists()
+
+
+@pytest.mark.slow
+def test_sheet_renders_png_pdf_and_html(tmp_path: Path, astronaut: np.ndarray, capsys) -> None:  # noqa: ANN001
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    cv2.imwrite(str(faces / "astronaut.png"), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(faces / "wall.jpg"), np.full((300, 400, 3), 180, np.uint8))
+    catalog = SHADES_DIR / "nova-stardust.json"
+    png = tmp_path / "sheet.png"
+    assert main(["sheet", str(catalog), "--faces", str(faces), "-o", str(png), "--jobs", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "14 shades × 2 faces" in captured.out
+    assert "wall.jpg: no face found" in captured.err
+    image = read_image(png)
+    assert image.shape[0] > 14 * 150  # a row per shade
+    # the astronaut column differs from row to row (each shade painted), the blank face column does not
+    html_path = tmp_path / "sheet.html"
+    assert main(["sheet", str(catalog), "--faces", str(faces), "-o", str(html_path), "--jobs", "2"]) == 0
+    page = html_path.read_text(encoding="utf-8")
+    assert page.count('src="data:image/jpeg;base64,') == 14 + 1  # one face with a face: bare + 14 shades
+    assert "Berry Eclipse Ombre" in page
+    assert "http" not in page.replace("https://nova-beauty.example", "")  # self-contained: no external files
+    pdf = tmp_path / "sheet.pdf"
+    assert main(["sheet", str(catalog), "--faces", str(faces), "-o", str(pdf), "--jobs", "2"]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -24,7 +24,7 @@ def _intensity(text: str) -> float:
 def _library(args: argparse.Namespace):  # noqa: ANN202 - returns ShadeLibrary, imported lazily
     from tryon.shades import load_library
 
-    library = load_library(args.catalog)
+    library = load_library(*(args.catalog or ()))
     for error in library.errors:
         print(f"tryon: warning: skipped catalog: {error}", file=sys.stderr)
     return library
@@ -38,6 +38,95 @@ def _cmd_shades(args: argparse.Namespace) -> int:
             print(f"  {shade.id:<20} {shade.name:<22} {shade.color}  {shade.finish:<8} opacity {shade.opacity:.2f}")
     print(f"{len(library.shades)} shades in {len(library.catalogs)} catalogs")
     return 0 if library.catalogs else 1
+
+
+def _catalog_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files and folders (their `*.json`, sorted) as catalog files; missing paths are kept to be reported."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return files
+
+
+def _cmd_shades_check(args: argparse.Namespace) -> int:
+    from tryon.shade_format import Problem
+    from tryon.shades import SHADES_DIR, check_catalog
+
+    files = _catalog_paths(args.paths)
+    if not files:
+        raise TryonError(f"no catalog files (*.json) in {', '.join(map(str, args.paths))}")
+    owners: dict[str, Path] = {}
+    checked_set = {f.resolve() for f in files}
+    for shipped in sorted(SHADES_DIR.glob("*.json")):  # ids must be unique across every catalog Tryon loads
+        if shipped.resolve() not in checked_set:
+            raw = check_catalog(shipped).raw
+            owners.update({s["id"]: shipped for s in (raw or {}).get("shades", [])})
+    errors = warnings = shades = 0
+    for path in files:
+        checked = check_catalog(path)
+        problems = list(checked.problems)
+        for shade in (checked.raw or {}).get("shades", []):
+            shades += 1
+            if shade["id"] in owners:
+                text = path.read_text(encoding="utf-8")
+                line = text.count("\n", 0, max(0, text.find(f'"{shade["id"]}"'))) + 1
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"shade '{shade['id']}'",
+                        "id",
+                        f"is already used in {owners[shade['id']]}; ids must be unique across all catalogs",
+                    )
+                )
+            owners.setdefault(shade["id"], path)
+        for problem in problems:
+            print(problem)
+        errors += sum(p.severity == "error" for p in problems)
+        warnings += sum(p.severity == "warning" for p in problems)
+        if not problems:
+            print(f"{path}: ok, {len((checked.raw or {}).get('shades', []))} shades")
+    print(f"checked {len(files)} file(s), {shades} shade(s): {errors} error(s), {warnings} warning(s)")
+    return 1 if errors else 0
+
+
+def _cmd_shades_import(args: argparse.Namespace) -> int:
+    from tryon.shade_csv import catalog_json, import_csv
+
+    data, checked = import_csv(
+        args.csv, brand=args.brand, collection=args.collection, version=args.version, currency=args.currency
+    )
+    for problem in checked.problems:
+        print(problem)
+    if checked.errors:
+        print(f"{args.csv}: {len(checked.errors)} error(s); nothing written", file=sys.stderr)
+        return 1
+    out = args.output or args.csv.with_suffix(".json")
+    try:
+        out.write_text(catalog_json(data), encoding="utf-8")
+    except OSError as exc:
+        raise TryonError(f"{out}: cannot write the catalog ({exc})") from None
+    print(f"{out}: {len(data['shades'])} shades from {args.csv}")
+    return 0
+
+
+def _cmd_sheet(args: argparse.Namespace) -> int:
+    from tryon.shades import load_catalog
+    from tryon.sheet import face_images, render_sheet, save_sheet, sheet_title
+
+    catalogs = [load_catalog(path) for path in _catalog_paths(args.catalogs)]
+    faces = face_images(args.faces)
+    started = time.perf_counter()
+    sheet = render_sheet(
+        catalogs, faces, jobs=args.jobs, progress=lambda done, total: _progress(done, total, started, "tasks")
+    )
+    print(file=sys.stderr)
+    for problem in sheet.problems:
+        print(f"tryon: warning: {problem}", file=sys.stderr)
+    out = save_sheet(sheet, args.output, title=sheet_title(catalogs), fmt=args.format)
+    seconds = time.perf_counter() - started
+    print(f"{out}: {len(sheet.shades)} shades × {len(faces)} faces in {seconds:.1f} s")
+    return 0
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -80,13 +169,13 @@ def _cmd_mask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int, started: float) -> None:
+def _progress(done: int, total: int, started: float, unit: str = "frames") -> None:
     width = 30
     share = done / total if total > 0 else 0.0
     bar = "#" * int(share * width)
     rate = done / max(1e-6, time.perf_counter() - started)
     total_text = str(total) if total > 0 else "?"
-    print(f"\r[{bar:<{width}}] {done}/{total_text} frames {rate:5.1f} fps", end="", file=sys.stderr, flush=True)
+    print(f"\r[{bar:<{width}}] {done}/{total_text} {unit} {rate:5.1f}/s", end="", file=sys.stderr, flush=True)
 
 
 def _cmd_video(args: argparse.Namespace) -> int:
@@ -206,16 +295,38 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     from ui.app import run_app
 
-    return run_app(source=args.source, catalog=args.catalog)
+    return run_app(source=args.source, catalog_dirs=args.catalog or ())
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryon", description="Real-time lipstick virtual try-on.")
-    parser.add_argument("--catalog", type=Path, default=None, help="shade catalog folder (default: assets/shades)")
+    parser.add_argument(
+        "--catalog", type=Path, action="append", help="extra shade catalog folder, besides assets/shades (repeatable)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    shades = commands.add_parser("shades", help="list the shades of every catalog")
+    shades = commands.add_parser("shades", help="list the shades of every catalog; check or import catalogs")
     shades.set_defaults(run=_cmd_shades)
+    shade_actions = shades.add_subparsers(dest="action", metavar="ACTION")
+    check = shade_actions.add_parser("check", help="validate catalog files or folders; print every problem")
+    check.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    check.set_defaults(run=_cmd_shades_check)
+    importer = shade_actions.add_parser("import", help="convert a brand spreadsheet (CSV) into a catalog file")
+    importer.add_argument("csv", type=Path, metavar="FILE.csv")
+    importer.add_argument("--brand", required=True)
+    importer.add_argument("--collection", required=True)
+    importer.add_argument("--version", required=True, help="catalog version, e.g. 2027.1")
+    importer.add_argument("--currency", help="ISO 4217 code of the price column, e.g. EUR")
+    importer.add_argument("-o", "--output", type=Path, help="catalog file to write (default: FILE.json)")
+    importer.set_defaults(run=_cmd_shades_import)
+
+    sheet = commands.add_parser("sheet", help="swatch sheet: every shade of a catalog on every face of a folder")
+    sheet.add_argument("catalogs", type=Path, nargs="+", metavar="CATALOG", help="catalog file or folder")
+    sheet.add_argument("--faces", type=Path, required=True, help="folder of face photos (or the eval layout)")
+    sheet.add_argument("-o", "--output", type=Path, required=True, help="sheet.png, sheet.pdf or sheet.html")
+    sheet.add_argument("--format", choices=("png", "pdf", "html"), help="default: from the output's suffix")
+    sheet.add_argument("--jobs", type=int, default=None, help="processes (default: all cores)")
+    sheet.set_defaults(run=_cmd_sheet)
 
     render = commands.add_parser("render", help="put a shade on the lips in a photo")
     render.add_argument("image", type=Path)

@@ -43,13 +43,15 @@ class LipMask:
     in [0, 1]: 1 on the lips, 0 off them (teeth, tongue, skin). `opening` is the mouth-opening
     alpha over the same ROI (1 inside the inner contour), used by finishes that shade inward.
     `corners_xy` is float32 (2, 2): the mouth corners in frame pixels, which anchor patterns
-    (shimmer) to the lips so they move with the face.
+    (shimmer) to the lips so they move with the face. `inner_xy` is float32 (N, 2): the inner lip
+    contour (the mouth line) in ROI pixels, for effects measured from it (ombre).
     """
 
     roi: tuple[int, int, int, int]
     alpha: np.ndarray = field(repr=False)
     opening: np.ndarray = field(repr=False)
     corners_xy: np.ndarray = field(repr=False)
+    inner_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32), repr=False)
 
     def __post_init__(self) -> None:
         y0, y1, x0, x1 = self.roi
@@ -195,4 +197,10 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         alpha = cv2.GaussianBlur(alpha, (0, 0), sigmaX=feather_px, borderType=cv2.BORDER_CONSTANT)
         support = cv2.dilate((outer_cover > 0).astype(np.uint8), _SUPPORT_KERNEL)
         alpha *= support
-    return LipMask(roi=(y0, y1, x0, x1), alpha=np.clip(alpha, 0.0, 1.0), opening=opening, corners_xy=corners)
+    return LipMask(
+        roi=(y0, y1, x0, x1),
+        alpha=np.clip(alpha, 0.0, 1.0),
+        opening=opening,
+        corners_xy=corners,
+        inner_xy=np.ascontiguousarray(face.lips_inner - offset, dtype=np.float32),
+    )

@@ -21,6 +21,7 @@ _LIGHT_ADAPTATION = 0.6
 _MIN_ALPHA = 1.0 / 512.0
 # Shimmer: sparkle cells per mouth width; a cell holds at most one fleck.
 _SHIMMER_CELLS_PER_WIDTH = 70.0
+_MOUTH_WIDTH_MM = 50.0  # an adult mouth, corner to corner: turns liner widths in mm into pixels
 
 
 def shade_lab(shade: Shade) -> np.ndarray:
@@ -50,10 +51,12 @@ def _lip_frame_coords(mask: LipMask) -> tuple[np.ndarray, np.ndarray, float]:
     return along, across, width
 
 
-def _sparkle(mask: LipMask, density: float) -> np.ndarray:
-    """Fine flecks fixed in lip coordinates: float32 (h, w) in [0, 1], same on every frame for the same lips."""
+def _sparkle(mask: LipMask, density: float, size: float = 1.0) -> np.ndarray:
+    """Fine flecks fixed in lip coordinates: float32 (h, w) in [0, 1], same on every frame for the same lips.
+
+    `size` scales the flecks (and their spacing, so the covered share stays `density`)."""
     along, across, width = _lip_frame_coords(mask)
-    cells = _SHIMMER_CELLS_PER_WIDTH
+    cells = _SHIMMER_CELLS_PER_WIDTH / size
     u, v = along * cells, across * cells
     iu, iv = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
     # Integer hash of the cell: the same cell always gets the same fleck.
@@ -69,6 +72,43 @@ def _sparkle(mask: LipMask, density: float) -> np.ndarray:
     radius = max(0.18, 0.6 / max(1.0, width / cells))  # at least ~0.6 px wide on small mouths
     fleck = np.clip(1.0 - dist / radius, 0.0, 1.0) * present
     return (fleck * (0.5 + 0.5 * rand2)).astype(np.float32)
+
+
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / max(edge1 - edge0, 1e-6), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def lip_depth(mask: LipMask) -> tuple[np.ndarray, np.ndarray]:
+    """Per ROI pixel: (share of the way from the mouth line to the outer lip edge in [0, 1],
+    distance to the outer lip edge in px), both float32 (h, w)."""
+    lips_or_mouth = ((mask.alpha > 0.5) | (mask.opening > 0.5)).astype(np.uint8)
+    to_edge = cv2.distanceTransform(lips_or_mouth, cv2.DIST_L2, 3)
+    line = (mask.opening > 0.5).astype(np.uint8)
+    if len(mask.inner_xy) >= 3:  # pressed lips have no opening: the mouth line is the inner contour itself
+        cv2.polylines(line, [np.round(mask.inner_xy).astype(np.int32)], isClosed=True, color=1, thickness=1)
+    to_line = cv2.distanceTransform(1 - line, cv2.DIST_L2, 3)
+    depth = to_line / np.maximum(to_line + to_edge, 1e-3)
+    return depth.astype(np.float32), to_edge
+
+
+def _ombre_liner_targets(
+    mask: LipMask, shade: Shade, target: np.ndarray, width_px: float
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Per-pixel target Lab (h, w, 3) for an ombre shade, and the liner's weight (h, w) and Lab (3,)."""
+    depth, to_edge = lip_depth(mask)
+    per_pixel = np.broadcast_to(target, (*depth.shape, 3)).astype(np.float32)
+    if shade.ombre is not None:
+        inner = rgb_to_lab(np.array(shade.ombre.inner_rgb, dtype=np.uint8))
+        half = 0.5 * max(shade.ombre.feather, 0.02)
+        outer_share = _smoothstep(shade.ombre.inner_ratio - half, shade.ombre.inner_ratio + half, depth)
+        per_pixel = inner + (per_pixel - inner) * outer_share[..., None]
+    liner_weight = liner_lab = None
+    if shade.liner is not None:
+        line_px = max(1.0, shade.liner.width_mm / _MOUTH_WIDTH_MM * width_px)
+        liner_weight = 1.0 - _smoothstep(line_px - 0.5, line_px + 0.5, to_edge)
+        liner_lab = rgb_to_lab(np.array(shade.liner.rgb, dtype=np.uint8))
+    return per_pixel, liner_weight, liner_lab
 
 
 def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
@@ -94,16 +134,22 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
     core = np.clip(alpha * 2.0 - 1.0, 0.0, 1.0)  # the inner lips, away from the feathered edge
     weights = core if float(core.sum()) > 4 else alpha
     mean_l = _weighted_mean(lightness, weights)
-    target_l, target_a, target_b = (float(x) for x in shade_lab(shade))
+    mouth_width = float(np.hypot(*(mask.corners_xy[1] - mask.corners_xy[0])))
+    liner_weight = liner_lab = None
+    if shade.ombre is not None or shade.liner is not None:
+        target, liner_weight, liner_lab = _ombre_liner_targets(mask, shade, shade_lab(shade), mouth_width)
+        target_l, target_a, target_b = target[..., 0], target[..., 1], target[..., 2]
+    else:
+        target_l, target_a, target_b = (float(x) for x in shade_lab(shade))
 
     # Dim light → dim lipstick; bright light brightens a little, never past the shade's own L + 10.
     light = float(np.clip((mean_l / _REFERENCE_LIP_L) ** _LIGHT_ADAPTATION, 0.35, 1.15))
-    base_l = min(target_l * light, target_l + 10.0)
+    base_l = np.minimum(target_l * light, target_l + 10.0)
     detail = lightness - mean_l  # lighting and texture of the lips themselves
 
     # Smooth lightness (lighting) vs fine detail (texture); highlights are where the lips are
     # already brighter than their surroundings on the lip.
-    sigma = max(1.0, 0.03 * float(np.hypot(*(mask.corners_xy[1] - mask.corners_xy[0]))))
+    sigma = max(1.0, 0.03 * mouth_width)
     local_mean = cv2.GaussianBlur(lightness, (0, 0), sigmaX=3 * sigma)
     highlight = np.clip((lightness - local_mean - 2.0) / 14.0, 0.0, 1.0) * core
 
@@ -117,8 +163,8 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
         new_l = lightness + (base_l - mean_l) * 0.45
     else:
         new_l = base_l + detail * 0.95
-    new_a = np.full_like(chroma_a, target_a)
-    new_b = np.full_like(chroma_b, target_b)
+    new_a = np.zeros_like(chroma_a) + target_a
+    new_b = np.zeros_like(chroma_b) + target_b
     if finish == "sheer":
         new_a = chroma_a + (new_a - chroma_a) * 0.75
         new_b = chroma_b + (new_b - chroma_b) * 0.75
@@ -139,13 +185,19 @@ def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: fl
         new_a = new_a + (tint[1] - new_a) * sheen
         new_b = new_b + (tint[2] - new_b) * sheen
     if finish in ("shimmer", "metallic") and shade.shimmer_density > 0:
-        fleck = _sparkle(mask, shade.shimmer_density) * core
+        fleck = _sparkle(mask, shade.shimmer_density, shade.shimmer_size) * core
         # Flecks catch light: brighter where the lips are lit.
         fleck *= np.clip(0.5 + (local_mean - mean_l) / 20.0 + highlight, 0.2, 1.2)
         new_l = new_l + fleck * (tint[0] * light + 12.0 - new_l).clip(0, None) * 0.8
         new_a = new_a + (tint[1] - new_a) * fleck * 0.7
         new_b = new_b + (tint[2] - new_b) * fleck * 0.7
 
+    if liner_weight is not None:
+        # Liner: a matte pencil line along the outer edge, lit like the lips.
+        liner_l = min(float(liner_lab[0]) * light, float(liner_lab[0]) + 10.0) + detail * 0.6
+        new_l = new_l + (liner_l - new_l) * liner_weight
+        new_a = new_a + (liner_lab[1] - new_a) * liner_weight
+        new_b = new_b + (liner_lab[2] - new_b) * liner_weight
     painted = np.stack([np.clip(new_l, 0.0, 100.0), new_a, new_b], axis=-1).astype(np.float32)
     weight = (alpha * np.float32(shade.opacity * intensity))[..., None]
     blended = lab + (painted - lab) * weight

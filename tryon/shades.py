@@ -1,32 +1,25 @@
-"""Lipstick shades and brand catalogs, loaded and validated from `assets/shades/*.json`.
+"""Lipstick shades and brand catalogs, loaded from `assets/shades/*.json`.
 
-A catalog file::
+The format is defined by `tryon/shade_catalog.schema.json` and documented in `docs/shades.md`;
+`tryon.shade_format` validates it. A minimal catalog file::
 
     {"brand": "Example Cosmetics", "collection": "Velvet 2027",
-     "shades": [{"id": "velvet-ruby", "name": "Ruby Hour", "color": "#9B1B30",
-                 "finish": "matte", "opacity": 0.85}]}
-
-Per shade: `id` (lowercase letters, digits and dashes, unique across catalogs), `name`, `color`
-(sRGB hex `#RRGGBB`), `finish` (one of `FINISHES`), optional `opacity` (0–1, default 0.8),
-`gloss` (0–1, strength of highlights), `shimmer_color` (hex), `shimmer_density` (0–1), `tags`.
+     "shades": [{"id": "velvet-ruby", "name": "Ruby Hour", "color": "#9B1B30", "finish": "matte"}]}
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tryon.errors import ShadeError
+from tryon.shade_format import CheckedCatalog, Problem, check_catalog_text
 
 SHADES_DIR = Path(__file__).resolve().parent.parent / "assets" / "shades"
 FINISHES = ("matte", "satin", "gloss", "sheer", "shimmer", "metallic")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SHADE_FIELDS = {"id", "name", "color", "finish", "opacity", "gloss", "shimmer_color", "shimmer_density", "tags"}
-_CATALOG_FIELDS = {"brand", "collection", "shades"}
 # Per-finish defaults for optional parameters a shade file may leave out.
 _DEFAULT_GLOSS = {"matte": 0.0, "satin": 0.35, "gloss": 0.8, "sheer": 0.5, "shimmer": 0.45, "metallic": 0.6}
 
@@ -34,6 +27,32 @@ _DEFAULT_GLOSS = {"matte": 0.0, "satin": 0.35, "gloss": 0.8, "sheer": 0.5, "shim
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
     """'#RRGGBB' → (r, g, b) ints in 0–255."""
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+@dataclass(frozen=True)
+class Ombre:
+    """Two-tone lips: `inner_color` from the mouth line over `inner_ratio` of the lip depth, fading
+    over `feather` (share of lip depth) into the shade's colour at the lip edge."""
+
+    inner_color: str
+    inner_ratio: float = 0.45
+    feather: float = 0.5
+
+    @property
+    def inner_rgb(self) -> tuple[int, int, int]:
+        return hex_to_rgb(self.inner_color)
+
+
+@dataclass(frozen=True)
+class Liner:
+    """Lip liner along the outer lip edge, `width_mm` wide on real lips (a mouth is ~50 mm wide)."""
+
+    color: str
+    width_mm: float = 0.8
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        return hex_to_rgb(self.color)
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,14 @@ class Shade:
     gloss: float = 0.0
     shimmer_color: str = "#FFFFFF"
     shimmer_density: float = 0.0
+    shimmer_size: float = 1.0
+    ombre: Ombre | None = None
+    liner: Liner | None = None
     tags: tuple[str, ...] = ()
+    sku: str | None = None
+    url: str | None = None
+    price: float | None = None
+    currency: str | None = None
     brand: str = ""
     collection: str = ""
 
@@ -80,109 +106,86 @@ class Catalog:
     collection: str
     shades: tuple[Shade, ...] = field(repr=False)
     path: Path | None = None
+    format: int = 1
+    version: str | None = None
+    warnings: tuple[Problem, ...] = field(default=(), repr=False)
 
 
-def _problem(path: Path, where: str, field_name: str, message: str) -> ShadeError:
-    return ShadeError(f"{path}: {where}: field '{field_name}' {message}")
-
-
-def _check_unit(path: Path, where: str, raw: dict[str, Any], name: str, default: float) -> float:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _problem(path, where, name, f"must be a number between 0 and 1, but got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise _problem(path, where, name, f"must be between 0 and 1, but got {value!r}")
-    return float(value)
-
-
-def _check_text(path: Path, where: str, raw: dict[str, Any], name: str) -> str:
-    if name not in raw:
-        raise _problem(path, where, name, "is missing")
-    value = raw[name]
-    if not isinstance(value, str) or not value.strip():
-        raise _problem(path, where, name, f"must be a non-empty string, but got {value!r}")
-    return value.strip()
-
-
-def _check_hex(path: Path, where: str, value: Any, name: str) -> str:
-    if not isinstance(value, str) or not _HEX.match(value):
-        raise _problem(path, where, name, f"must be an sRGB hex colour like '#9B1B30', but got {value!r}")
-    return value.upper()
-
-
-def _parse_shade(path: Path, index: int, raw: Any, brand: str, collection: str) -> Shade:
-    where = f"shade #{index + 1}"
-    if not isinstance(raw, dict):
-        raise ShadeError(f"{path}: {where}: must be an object with id, name, color and finish, but got {raw!r}")
-    if isinstance(raw.get("id"), str):
-        where = f"shade '{raw['id']}'"
-    unknown = sorted(set(raw) - _SHADE_FIELDS)
-    if unknown:
-        raise _problem(path, where, unknown[0], f"is not a shade field (known: {', '.join(sorted(_SHADE_FIELDS))})")
-    shade_id = _check_text(path, where, raw, "id")
-    if not _ID.match(shade_id):
-        raise _problem(path, where, "id", f"must be lowercase letters, digits and dashes, but got {shade_id!r}")
-    name = _check_text(path, where, raw, "name")
-    if "color" not in raw:
-        raise _problem(path, where, "color", "is missing")
-    color = _check_hex(path, where, raw["color"], "color")
-    finish = raw.get("finish")
-    if finish not in FINISHES:
-        raise _problem(path, where, "finish", f"must be one of {', '.join(FINISHES)}, but got {finish!r}")
-    tags = raw.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise _problem(path, where, "tags", f"must be a list of strings, but got {tags!r}")
+def shade_from_raw(raw: dict[str, Any], *, brand: str, collection: str, currency: str | None = None) -> Shade:
+    """A `Shade` from a validated shade object, with per-finish defaults filled in."""
+    finish = raw["finish"]
+    ombre = raw.get("ombre")
+    liner = raw.get("liner")
     return Shade(
-        id=shade_id,
-        name=name,
-        color=color,
+        id=raw["id"],
+        name=raw["name"].strip(),
+        color=raw["color"].upper(),
         finish=finish,
-        opacity=_check_unit(path, where, raw, "opacity", 0.8),
-        gloss=_check_unit(path, where, raw, "gloss", _DEFAULT_GLOSS[finish]),
-        shimmer_color=_check_hex(path, where, raw.get("shimmer_color", "#FFFFFF"), "shimmer_color"),
-        shimmer_density=_check_unit(
-            path, where, raw, "shimmer_density", 0.5 if finish in ("shimmer", "metallic") else 0.0
-        ),
-        tags=tuple(tags),
+        opacity=float(raw.get("opacity", 0.8)),
+        gloss=float(raw.get("gloss", _DEFAULT_GLOSS[finish])),
+        shimmer_color=raw.get("shimmer_color", "#FFFFFF").upper(),
+        shimmer_density=float(raw.get("shimmer_density", 0.5 if finish in ("shimmer", "metallic") else 0.0)),
+        shimmer_size=float(raw.get("shimmer_size", 1.0)),
+        ombre=None
+        if ombre is None
+        else Ombre(ombre["inner_color"].upper(), **{k: float(v) for k, v in ombre.items() if k != "inner_color"}),
+        liner=None if liner is None else Liner(liner["color"].upper(), float(liner.get("width_mm", 0.8))),
+        tags=tuple(raw.get("tags", ())),
+        sku=raw.get("sku"),
+        url=raw.get("url"),
+        price=None if raw.get("price") is None else float(raw["price"]),
+        currency=currency,
         brand=brand,
         collection=collection,
     )
 
 
-def load_catalog(path: Path) -> Catalog:
-    """Load and validate one catalog file.
-
-    Raises:
-        ShadeError: naming the file, the shade and the field, with what is wrong.
-    """
+def check_catalog(path: Path) -> CheckedCatalog:
+    """Every problem in one catalog file (unreadable file, invalid JSON, schema, rules, warnings)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ShadeError(f"{path}: shade catalog not found") from None
+        return CheckedCatalog(None, (Problem(path, None, "file", None, "shade catalog not found"),))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ShadeError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ShadeError(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise ShadeError(f"{path}: top level must be an object with brand, collection and shades")
-    unknown = sorted(set(raw) - _CATALOG_FIELDS)
-    if unknown:
-        raise _problem(path, "catalog", unknown[0], "is not a catalog field (known: brand, collection, shades)")
-    brand = _check_text(path, "catalog", raw, "brand")
-    collection = _check_text(path, "catalog", raw, "collection")
-    shades_raw = raw.get("shades")
-    if not isinstance(shades_raw, list) or not shades_raw:
-        raise _problem(path, "catalog", "shades", f"must be a non-empty list of shades, but got {shades_raw!r}")
-    shades = tuple(_parse_shade(path, i, s, brand, collection) for i, s in enumerate(shades_raw))
-    seen: set[str] = set()
-    for shade in shades:
-        if shade.id in seen:
-            raise _problem(path, f"shade '{shade.id}'", "id", "is used twice in this catalog; ids must be unique")
-        seen.add(shade.id)
-    return Catalog(brand=brand, collection=collection, shades=shades, path=path)
+        return CheckedCatalog(None, (Problem(path, None, "file", None, f"cannot be read as UTF-8 text ({exc})"),))
+    return check_catalog_text(text, path)
+
+
+def catalog_from_checked(checked: CheckedCatalog, path: Path) -> Catalog:
+    """The `Catalog` of a checked file.
+
+    Raises:
+        ShadeError: the file has errors; the message is the first one and how many more there are.
+    """
+    errors = checked.errors
+    if errors or checked.raw is None:
+        more = f" (and {len(errors) - 1} more: run `tryon shades check {path}`)" if len(errors) > 1 else ""
+        raise ShadeError(f"{errors[0]}{more}")
+    raw = checked.raw
+    brand, collection = raw["brand"].strip(), raw["collection"].strip()
+    shades = tuple(
+        shade_from_raw(s, brand=brand, collection=collection, currency=raw.get("currency")) for s in raw["shades"]
+    )
+    return Catalog(
+        brand=brand,
+        collection=collection,
+        shades=shades,
+        path=path,
+        format=raw.get("format", 1),
+        version=raw.get("version"),
+        warnings=checked.warnings,
+    )
+
+
+def load_catalog(path: Path) -> Catalog:
+    """Load and validate one catalog file (warnings are kept in `Catalog.warnings`).
+
+    Raises:
+        ShadeError: naming the file, line, shade and field, with what is wrong.
+    """
+    path = Path(path)
+    return catalog_from_checked(check_catalog(path), path)
 
 
 @dataclass(frozen=True)
@@ -212,28 +215,55 @@ class ShadeLibrary:
         raise ShadeError(f"unknown shade id {shade_id!r}{hint}")
 
 
-def load_library(folder: Path | None = None) -> ShadeLibrary:
-    """Load every `*.json` catalog in `folder` (default `assets/shades/`), sorted by file name.
+def catalog_files(*folders: Path) -> list[Path]:
+    """The `*.json` catalog files of `folders` (default: `assets/shades/`), each folder sorted by name.
 
-    A broken file is reported in `errors` and skipped; the others still load. A shade id used in
-    two files is an error for the later file.
+    Raises:
+        ShadeError: a folder does not exist.
     """
-    folder = SHADES_DIR if folder is None else Path(folder)
-    if not folder.is_dir():
-        raise ShadeError(f"{folder}: shade folder not found")
+    files: list[Path] = []
+    for folder in folders or (SHADES_DIR,):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ShadeError(f"{folder}: shade folder not found")
+        files += sorted(folder.glob("*.json"))
+    return files
+
+
+def library_from_catalogs(loaded: list[Catalog | ShadeError]) -> ShadeLibrary:
+    """Assemble a library from loaded catalogs (in order) and load errors; a shade id already used by
+    an earlier catalog makes the later catalog an error."""
     catalogs: list[Catalog] = []
     errors: list[ShadeError] = []
-    owners: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.json")):
-        try:
-            catalog = load_catalog(path)
-        except ShadeError as exc:
-            errors.append(exc)
+    owners: dict[str, Path | None] = {}
+    for item in loaded:
+        if isinstance(item, ShadeError):
+            errors.append(item)
             continue
-        clash = next((s.id for s in catalog.shades if s.id in owners), None)
+        clash = next((s.id for s in item.shades if s.id in owners), None)
         if clash is not None:
-            errors.append(_problem(path, f"shade '{clash}'", "id", f"is already used in {owners[clash]}"))
+            errors.append(
+                ShadeError(
+                    f"{item.path}: shade '{clash}': field 'id' is already used in {owners[clash]}; "
+                    "ids must be unique across catalogs"
+                )
+            )
             continue
-        owners.update({s.id: path for s in catalog.shades})
-        catalogs.append(catalog)
+        owners.update({s.id: item.path for s in item.shades})
+        catalogs.append(item)
     return ShadeLibrary(catalogs=tuple(catalogs), errors=tuple(errors))
+
+
+def load_library(*folders: Path | None) -> ShadeLibrary:
+    """Load every `*.json` catalog in `assets/shades/` and in any extra `folders`.
+
+    A broken file is reported in `errors` and skipped; the others still load.
+    """
+    paths = catalog_files(SHADES_DIR, *(f for f in folders if f is not None and Path(f).resolve() != SHADES_DIR))
+    loaded: list[Catalog | ShadeError] = []
+    for path in paths:
+        try:
+            loaded.append(load_catalog(path))
+        except ShadeError as exc:
+            loaded.append(exc)
+    return library_from_catalogs(loaded)

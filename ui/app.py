@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from tryon.errors import TryonError
-from tryon.shades import Shade, ShadeLibrary, load_library
+from tryon.shades import SHADES_DIR, Shade, ShadeLibrary
 from tryon.sources import list_cameras
+from ui.catalog_watch import CatalogWatcher
 from ui.snapshot import SnapshotDialog
 from ui.view import VideoView, to_qimage
 from ui.worker import LiveFrame, Look, Worker
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         source: str | None = None,
         settings: QSettings | None = None,
         demo_fps: float = 30.0,
+        watcher: CatalogWatcher | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Tryon — lipstick try-on")
@@ -111,6 +114,9 @@ class MainWindow(QMainWindow):
             mode_bar.addWidget(button)
         mode_bar.addStretch(1)
 
+        self.catalog_status = QLabel(wordWrap=True, visible=False)
+        self.catalog_status.setStyleSheet("color: #a3122a; background: #fdecee; padding: 6px; border-radius: 4px;")
+        self.catalog_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.search = QLineEdit(placeholderText="Search shades…", clearButtonEnabled=True)
         self.shade_list = QListWidget()
         self.shade_list.setIconSize(self.shade_list.iconSize() * 2)
@@ -129,6 +135,7 @@ class MainWindow(QMainWindow):
         )
 
         panel = QVBoxLayout()
+        panel.addWidget(self.catalog_status)
         panel.addWidget(self.search)
         panel.addWidget(self.shade_list, 1)
         panel.addWidget(self.compare_toggle)
@@ -181,6 +188,11 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Up), self, activated=lambda: self.step_shade(-1))
         for library_error in library.errors:
             self.statusBar().showMessage(f"Skipped a catalog: {library_error}", 10_000)
+        self.watcher = watcher
+        if watcher is not None:
+            watcher.library_changed.connect(self.set_library)
+            watcher.problems.connect(self.show_catalog_problems)
+            self.show_catalog_problems(watcher.current_problems)
 
         self.thread = QThread(self)
         self.worker = Worker(source, demo_fps=demo_fps)
@@ -267,6 +279,27 @@ class MainWindow(QMainWindow):
                 item.setData(_SHADE_ROLE, shade)
                 item.setToolTip(f"{shade.name} — {shade.color}, {shade.finish}, {shade.brand}")
                 self.shade_list.addItem(item)
+
+    @Slot(object)
+    def set_library(self, library: ShadeLibrary) -> None:
+        """Show a reloaded catalog set; the selected shade stays selected (with its new values)."""
+        current = self.current_shade()
+        self.library = library
+        self.shade_list.blockSignals(True)
+        self.shade_list.clear()
+        self._fill_shades()
+        self._filter(self.search.text())
+        self._select_shade_id(current.id if current is not None else "")
+        self.shade_list.blockSignals(False)
+        self._push_look()
+
+    @Slot(list)
+    def show_catalog_problems(self, problems: list[str]) -> None:
+        """Problems of catalog files on disk (empty: all fine); broken files keep their last good version."""
+        if problems:
+            shown = "\n".join(problems[:4]) + (f"\n… and {len(problems) - 4} more" if len(problems) > 4 else "")
+            self.catalog_status.setText(f"Catalog problem (showing the last good version):\n{shown}")
+        self.catalog_status.setVisible(bool(problems))
 
     def _shade_rows(self) -> list[int]:
         return [row for row in range(self.shade_list.count()) if self.shade_list.item(row).data(_SHADE_ROLE)]
@@ -502,16 +535,21 @@ class MainWindow(QMainWindow):
         self.thread.wait(5000)
 
 
-def run_app(*, source: str | None = None, catalog: Path | None = None) -> int:
-    """Open the window and run Qt's event loop; returns the exit code."""
+def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> int:
+    """Open the window and run Qt's event loop; returns the exit code.
+
+    Catalogs come from `assets/shades/` and `catalog_dirs`, and are reloaded when their files change.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Tryon")
-    library = load_library(catalog)
+    folders = [SHADES_DIR, *(Path(d) for d in catalog_dirs if Path(d).resolve() != SHADES_DIR)]
+    watcher = CatalogWatcher(folders)
+    library = watcher.library
     if not library.catalogs:
         raise TryonError(
-            f"no usable shade catalog in {catalog or 'assets/shades'}: " + "; ".join(map(str, library.errors))
+            f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
         )
-    window = MainWindow(library, source=source)
+    window = MainWindow(library, source=source, watcher=watcher)
     window.resize(1280, 760)
     window.show()
     window.start()

@@ -1,0 +1,79 @@
+"""Hot reload of shade catalogs: watch the folders, reload on save, keep the last good version of a broken file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from tryon.errors import ShadeError
+from tryon.shades import (
+    Catalog,
+    ShadeLibrary,
+    catalog_files,
+    catalog_from_checked,
+    check_catalog,
+    library_from_catalogs,
+)
+
+_SETTLE_MS = 150  # editors write a file in several steps; reload once they are done
+
+
+class CatalogWatcher(QObject):
+    """Watches catalog folders; emits the reloaded library and the problems of broken files.
+
+    A file that fails its check keeps its last good version in the library (if it ever had one),
+    and its problems are reported through `problems` until it is fixed.
+    """
+
+    library_changed = Signal(object)  # ShadeLibrary
+    problems = Signal(list)  # list[str]: one line per problem, [] when every file is fine
+
+    def __init__(self, folders: Sequence[Path], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.folders = [Path(f) for f in folders]
+        self._last_good: dict[Path, Catalog] = {}
+        self._watcher = QFileSystemWatcher(self)
+        self._timer = QTimer(self, singleShot=True, interval=_SETTLE_MS)
+        self._timer.timeout.connect(self.reload)
+        self._watcher.directoryChanged.connect(lambda _path: self._timer.start())
+        self._watcher.fileChanged.connect(lambda _path: self._timer.start())
+        self.library, self.current_problems = self._load()
+        self._watch()
+
+    def _watch(self) -> None:
+        paths = [str(f) for f in self.folders if f.is_dir()] + [str(p) for p in catalog_files(*self.folders)]
+        missing = [p for p in paths if p not in set(self._watcher.directories() + self._watcher.files())]
+        if missing:
+            self._watcher.addPaths(missing)
+
+    def _load(self) -> tuple[ShadeLibrary, list[str]]:
+        loaded: list[Catalog | ShadeError] = []
+        problems: list[str] = []
+        for path in catalog_files(*self.folders):
+            checked = check_catalog(path)
+            try:
+                catalog = catalog_from_checked(checked, path)
+            except ShadeError as exc:
+                problems += [str(p) for p in checked.errors]
+                previous = self._last_good.get(path)
+                loaded.append(previous if previous is not None else exc)
+                continue
+            self._last_good[path] = catalog
+            loaded.append(catalog)
+        library = library_from_catalogs(loaded)
+        problems += [str(e) for e in library.errors if str(e) not in problems and not _is_kept(e, problems)]
+        return library, problems
+
+    def reload(self) -> None:
+        """Reload every catalog now (also called on file changes, after they settle)."""
+        self.library, self.current_problems = self._load()
+        self._watch()  # editors that save by renaming replace the watched file
+        self.library_changed.emit(self.library)
+        self.problems.emit(self.current_problems)
+
+
+def _is_kept(error: ShadeError, problems: list[str]) -> bool:
+    """Whether a library error repeats a file problem already listed (the file's first error)."""
+    return any(str(error).startswith(p) for p in problems)
