@@ -49,6 +49,8 @@ def _catalog_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def _cmd_shades_check(args: argparse.Namespace) -> int:
+    import json
+
     from tryon.shade_format import Problem
     from tryon.shades import SHADES_DIR, check_catalog
 
@@ -65,21 +67,22 @@ def _cmd_shades_check(args: argparse.Namespace) -> int:
     for path in files:
         checked = check_catalog(path)
         problems = list(checked.problems)
-        for shade in (checked.raw or {}).get("shades", []):
-            shades += 1
-            if shade["id"] in owners:
-                text = path.read_text(encoding="utf-8")
-                line = text.count("\n", 0, max(0, text.find(f'"{shade["id"]}"'))) + 1
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        f"shade '{shade['id']}'",
-                        "id",
-                        f"is already used in {owners[shade['id']]}; ids must be unique across all catalogs",
-                    )
-                )
-            owners.setdefault(shade["id"], path)
+        shades += len((checked.raw or {}).get("shades", []))
+        try:  # ids clash across files even when a file has other errors
+            text = path.read_text(encoding="utf-8")
+            listed = json.loads(text).get("shades", [])
+        except (OSError, ValueError, AttributeError):
+            text, listed = "", []
+        for shade in listed if isinstance(listed, list) else []:
+            shade_id = shade.get("id") if isinstance(shade, dict) else None
+            if not isinstance(shade_id, str):
+                continue
+            if owners.get(shade_id, path) != path:
+                line = text.count("\n", 0, max(0, text.find(f'"{shade_id}"'))) + 1
+                message = f"is already used in {owners[shade_id]}; ids must be unique across all catalogs"
+                problems.append(Problem(path, line, f"shade '{shade_id}'", "id", message))
+            owners.setdefault(shade_id, path)
+        problems.sort(key=lambda p: p.line or 0)
         for problem in problems:
             print(problem)
         errors += sum(p.severity == "error" for p in problems)

@@ -6,8 +6,8 @@ from tryon.colour import delta_e_2000, rgb_to_lab
 from tryon.landmarks import Face
 from tryon.mask import lip_mask
 from tryon.metrics import teeth_spill, texture_correlation
-from tryon.render import apply_shade, shade_lab
-from tryon.shades import FINISHES, Shade
+from tryon.render import apply_shade, lip_depth, shade_lab
+from tryon.shades import FINISHES, Liner, Ombre, Shade
 
 
 def test_pixels_beyond_3px_outside_the_lips_are_bit_identical(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
@@ -136,3 +136,44 @@ def test_teeth_and_tongue_mostly_unpainted(eval_faces, landmarker, library) -> N
 )
 def test_teeth_and_tongue_unpainted_target(eval_faces, landmarker, library) -> None:  # noqa: ANN001
     assert _share_of_inner_mouth_kept(eval_faces, landmarker, library.get("mv-classic-red")) >= 0.95
+
+
+@pytest.fixture(scope="module")
+def close_up(landmarker, astronaut):  # noqa: ANN001, ANN201 - (frame, LipMask): the portrait at 2×, a webcam close-up
+    frame = np.ascontiguousarray(cv2.resize(np.array(astronaut), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+    return frame, lip_mask(frame, landmarker.detect(frame)[0])
+
+
+def test_ombre_is_darker_at_the_mouth_line_than_at_the_lip_edge(close_up) -> None:  # noqa: ANN001
+    astronaut, mask = close_up
+    depth, _ = lip_depth(mask)
+    on_lips = mask.alpha > 0.9
+    inner, outer = on_lips & (depth < 0.25), on_lips & (depth > 0.75)
+    assert inner.sum() > 30
+    assert outer.sum() > 30
+    plain = Shade("t-plain", "Plain", "#D77A8E", "satin", opacity=1.0)
+    ombre = Shade("t-ombre", "Ombre", "#D77A8E", "satin", opacity=1.0, ombre=Ombre("#4A0A20", 0.45, 0.5))
+
+    def lightness(shade: Shade, region: np.ndarray) -> float:
+        return float(rgb_to_lab(apply_shade(astronaut, mask, shade)[mask.slices][region])[:, 0].mean())
+
+    # plain: inner and outer lips alike; ombre: the inner part much darker, the outer edge near the plain shade
+    assert lightness(ombre, inner) < lightness(plain, inner) - 15
+    assert lightness(ombre, outer) > lightness(plain, outer) - 8
+    assert lightness(ombre, outer) - lightness(ombre, inner) > 12
+
+
+def test_liner_darkens_the_outer_edge_only(close_up) -> None:  # noqa: ANN001
+    astronaut, mask = close_up
+    depth, to_edge = lip_depth(mask)
+    on_lips = mask.alpha > 0.6
+    rim = on_lips & (to_edge <= 1.5)
+    middle = on_lips & (to_edge >= 5.0) & (depth > 0.3)  # a 1 mm liner is ~2.8 px on this ~140 px mouth
+    assert rim.sum() > 30
+    assert middle.sum() > 30
+    nude = Shade("t-nude", "Nude", "#C58F83", "matte", opacity=1.0)
+    lined = Shade("t-lined", "Lined", "#C58F83", "matte", opacity=1.0, liner=Liner("#3A1410", 1.0))
+    plain_out = rgb_to_lab(apply_shade(astronaut, mask, nude)[mask.slices])
+    lined_out = rgb_to_lab(apply_shade(astronaut, mask, lined)[mask.slices])
+    assert (plain_out[rim][:, 0] - lined_out[rim][:, 0]).mean() > 8  # the rim is drawn darker
+    assert np.abs(plain_out[middle] - lined_out[middle]).max() < 1.0  # the middle of the lips is untouched

@@ -1,5 +1,6 @@
 """Drive the real window (demo source, real model, real Qt event loop) under the offscreen platform."""
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ from PySide6.QtWidgets import QApplication
 
 from tryon.colour import rgb_to_lab
 from tryon.export import read_metadata
-from tryon.shades import load_library
+from tryon.shades import SHADES_DIR, load_library
 from ui.app import MainWindow
+from ui.catalog_watch import CatalogWatcher
 
 pytestmark = pytest.mark.gui
 
@@ -312,3 +314,44 @@ def test_missing_source_gives_a_message_not_a_crash(qtbot, tmp_path: Path) -> No
     assert "no-such-video.mp4" in win.hint.text()
     win.stop()
     assert not win.thread.isRunning()
+
+
+def test_catalog_edits_show_live_and_a_broken_save_keeps_the_last_good_version(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    path = folder / "hot.json"
+
+    def save(color: str) -> None:
+        shade = {"id": "hot-1", "name": "Hot One", "color": color, "finish": "matte", "opacity": 1.0}
+        path.write_text(json.dumps({"brand": "Hot", "collection": "Reload", "shades": [shade]}), encoding="utf-8")
+
+    save("#B01030")
+    watcher = CatalogWatcher([SHADES_DIR, folder])
+    win = MainWindow(watcher.library, source="demo", settings=_settings(tmp_path), watcher=watcher)
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    try:
+        win.select_shade("hot-1")
+        _wait_for_shade(qtbot, win, "hot-1")
+        red = _lip_colour(win)
+        save("#F0A8B8")
+        qtbot.waitUntil(lambda: win.last_frame.look.shade.color == "#F0A8B8", timeout=5000)
+        pink = _lip_colour(win)
+        assert pink[0] > red[0] + 10  # the displayed lips got lighter with the new colour
+        assert not win.catalog_status.isVisible()
+
+        path.write_text(
+            '{"brand": "Hot", "collection": "Reload", "shades": [{"id": "hot-1", "color": "#F0A8B8"', encoding="utf-8"
+        )
+        qtbot.waitUntil(win.catalog_status.isVisible, timeout=5000)
+        assert f"{path}:1: column " in win.catalog_status.text()
+        assert "invalid JSON" in win.catalog_status.text()
+        assert win.current_shade().id == "hot-1"
+        assert win.current_shade().color == "#F0A8B8"  # the last good version stays on the face
+
+        save("#B01030")
+        qtbot.waitUntil(lambda: not win.catalog_status.isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: win.last_frame.look.shade.color == "#B01030", timeout=5000)
+    finally:
+        win.stop()
