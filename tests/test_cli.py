@@ -138,8 +138,10 @@ def test_shades_check_prints_every_problem_and_fails(tmp_path: Path, capsys) -> 
         f"{bad}:3: shade 'b-2': field 'color' must be an sRGB hex colour like '#9B1B30', but got 'red'",
         f"{bad}:4: shade 'mv-ruby-hour': field 'finish' must be one of matte, satin, gloss, sheer, shimmer, metallic, "
         "but got 'glossy'; did you mean 'gloss'?",
+        f"{bad}:4: shade 'mv-ruby-hour': field 'id' is already used in {SHADES_DIR / 'maison-velours-atelier.json'}; "
+        "ids must be unique across all catalogs",
         f"{good}: ok, 1 shades",
-        "checked 2 file(s), 1 shade(s): 2 error(s), 0 warning(s)",
+        "checked 2 file(s), 1 shade(s): 3 error(s), 0 warning(s)",
     ]
     assert main(["shades", "check", str(good), str(SHADES_DIR)]) == 0
     assert "checked 4 file(s), 39 shade(s): 0 error(s), 0 warning(s)" in capsys.readouterr().out
