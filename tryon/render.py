@@ -82,7 +82,7 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
 def lip_depth(mask: LipMask) -> tuple[np.ndarray, np.ndarray]:
     """Per ROI pixel: (share of the way from the mouth line to the outer lip edge in [0, 1],
     distance to the outer lip edge in px), both float32 (h, w)."""
-    lips_or_mouth = ((mask.alpha > 0.5) | (mask.opening > 0.5)).astype(np.uint8)
+    lips_or_mouth = ((mask.alpha > 0.5) | (mask.opening > 0.05)).astype(np.uint8)
     to_edge = cv2.distanceTransform(lips_or_mouth, cv2.DIST_L2, 3)
     line = (mask.opening > 0.5).astype(np.uint8)
     if len(mask.inner_xy) >= 3:  # pressed lips have no opening: the mouth line is the inner contour itself
