@@ -271,7 +271,7 @@ def save_sheet(sheet: SheetResult, out: Path, *, title: str, fmt: str | None = N
         if fmt == "html":
             out.write_text(sheet_html(sheet, title), encoding="utf-8")
         elif fmt == "png":
-            _page(sheet, sheet.shades, title).save(out, format="PNG", optimize=True)
+            _page(sheet, sheet.shades, title).save(out, format="PNG", compress_level=3)
         else:
             pages = [
                 _page(sheet, sheet.shades[i : i + _ROWS_PER_PDF_PAGE], title)

@@ -7,6 +7,7 @@ it), frames the worker skipped because a newer one was waiting, and the longest 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -80,8 +81,8 @@ def run_gui_bench(
         timer.timeout.disconnect()
         window.stop()
         window.close()
-        window.deleteLater()
-        _wait(0.1)
+        del window, timer
+        gc.collect()  # drop the window's Python wrappers while Qt is still up, not during interpreter exit
     live = report.get("live", {})
     report["displayed_fps"] = live.get("displayed_fps")
     report["latency_ms_p95"] = live.get("latency_ms_p95")
