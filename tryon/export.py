@@ -188,7 +188,7 @@ def collage(
 
 
 @functools.lru_cache(maxsize=8)
-def _font(size: int):  # noqa: ANN202 - PIL.ImageFont.FreeTypeFont, imported lazily
+def caption_font(size: int):  # noqa: ANN202 - PIL.ImageFont.FreeTypeFont, imported lazily
     """Pillow's bundled sans-serif font at `size` px (loaded once per size)."""
     from PIL import ImageFont
 
@@ -204,7 +204,7 @@ def _caption(canvas: np.ndarray, text: str, left: int, bottom: int, width: int) 
     band = canvas[bottom - band_h : bottom, left : left + width]
     band[:] = (band.astype(np.uint16) * 2 // 5).astype(np.uint8)
     image = Image.fromarray(band)
-    font = _font(size)
+    font = caption_font(size)
     while font.getlength(text) > width - size and len(text) > 4:  # too long for the tile: shorten with an ellipsis
         text = text[:-2] + "…"
     ImageDraw.Draw(image).text((size * 0.6, band_h / 2), text, fill=(255, 255, 255), font=font, anchor="lm")

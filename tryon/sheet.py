@@ -171,9 +171,9 @@ _LABEL_W, _GAP, _HEADER_H = 390, 8, 70
 
 
 def _font(size: int, bold: bool = False):  # noqa: ANN202 - PIL font
-    from tryon.export import _font as bundled
+    from tryon.export import caption_font
 
-    return bundled(size + (1 if bold else 0))
+    return caption_font(size + (1 if bold else 0))
 
 
 def chip(shade: Shade, size: int = 56) -> np.ndarray:

@@ -49,22 +49,22 @@ class CatalogWatcher(QObject):
             self._watcher.addPaths(missing)
 
     def _load(self) -> tuple[ShadeLibrary, list[str]]:
+        """Every catalog, broken files replaced by their last good version; the problems as text."""
         loaded: list[Catalog | ShadeError] = []
         problems: list[str] = []
         for path in catalog_files(*self.folders):
             checked = check_catalog(path)
             try:
                 catalog = catalog_from_checked(checked, path)
-            except ShadeError as exc:
+            except ShadeError:
                 problems += [str(p) for p in checked.errors]
-                previous = self._last_good.get(path)
-                loaded.append(previous if previous is not None else exc)
+                if path in self._last_good:
+                    loaded.append(self._last_good[path])
                 continue
             self._last_good[path] = catalog
             loaded.append(catalog)
         library = library_from_catalogs(loaded)
-        problems += [str(e) for e in library.errors if str(e) not in problems and not _is_kept(e, problems)]
-        return library, problems
+        return library, problems + [str(e) for e in library.errors]  # the library's own errors: id clashes
 
     def reload(self) -> None:
         """Reload every catalog now (also called on file changes, after they settle)."""
@@ -73,7 +73,3 @@ class CatalogWatcher(QObject):
         self.library_changed.emit(self.library)
         self.problems.emit(self.current_problems)
 
-
-def _is_kept(error: ShadeError, problems: list[str]) -> bool:
-    """Whether a library error repeats a file problem already listed (the file's first error)."""
-    return any(str(error).startswith(p) for p in problems)
