@@ -197,8 +197,9 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         alpha = cv2.GaussianBlur(alpha, (0, 0), sigmaX=feather_px, borderType=cv2.BORDER_CONSTANT)
         support = cv2.dilate((outer_cover > 0).astype(np.uint8), _SUPPORT_KERNEL)
         # The feather softens the edge toward the skin only: inside the mouth opening (teeth,
-        # tongue) it would smear lipstick, so the opening's own anti-aliased coverage cuts it off.
-        alpha *= support * (1.0 - opening)
+        # tongue) it would smear lipstick, so it is cut off in pixels mostly (> 50 %) inside the
+        # opening, fading out over their coverage 0.5 → 1.
+        alpha *= support * (1.0 - np.clip((opening - 0.5) * 2.0, 0.0, 1.0))
     return LipMask(
         roi=(y0, y1, x0, x1),
         alpha=np.clip(alpha, 0.0, 1.0),
