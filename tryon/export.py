@@ -188,11 +188,15 @@ def collage(
 
 
 @functools.lru_cache(maxsize=8)
-def caption_font(size: int):  # noqa: ANN202 - PIL.ImageFont.FreeTypeFont, imported lazily
-    """Pillow's bundled sans-serif font at `size` px (loaded once per size)."""
+def caption_font(size: int, *, bold: bool = False):  # noqa: ANN202 - PIL.ImageFont.FreeTypeFont, imported lazily
+    """A sans-serif font at `size` px, loaded once per size: DejaVu Sans (Debian's fonts-dejavu-core,
+    installed by ./dev; covers accented names like "Lumière"), else Pillow's bundled font."""
     from PIL import ImageFont
 
-    return ImageFont.load_default(size=size)
+    try:
+        return ImageFont.truetype("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
 
 
 def _caption(canvas: np.ndarray, text: str, left: int, bottom: int, width: int) -> None:

@@ -167,13 +167,13 @@ def render_sheet(
 # ----- drawing
 
 _INK, _MUTED, _PAPER = (40, 36, 42), (120, 114, 122), (255, 255, 255)
-_LABEL_W, _GAP, _HEADER_H = 390, 8, 70
+_LABEL_W, _GAP, _HEADER_H, _SECTION_H = 390, 8, 70, 44
 
 
 def _font(size: int, bold: bool = False):  # noqa: ANN202 - PIL font
     from tryon.export import caption_font
 
-    return caption_font(size + (1 if bold else 0))
+    return caption_font(size, bold=bold)
 
 
 def chip(shade: Shade, size: int = 56) -> np.ndarray:
@@ -220,8 +220,9 @@ def _page(sheet: SheetResult, rows: Sequence[Shade], title: str):  # noqa: ANN20
 
     tile_w, tile_h = TILE_WH
     columns = len(sheet.faces)
+    sections = len({(shade.brand, shade.collection) for shade in rows})
     width = _LABEL_W + columns * (tile_w + _GAP) + _GAP
-    height = _HEADER_H + (len(rows) + 1) * (tile_h + _GAP) + _GAP
+    height = _HEADER_H + (len(rows) + 1) * (tile_h + _GAP) + sections * _SECTION_H + _GAP
     page = Image.new("RGB", (width, height), _PAPER)
     draw = ImageDraw.Draw(page)
     draw.text((_GAP * 2, 18), title, fill=_INK, font=_font(24, bold=True))
@@ -237,14 +238,21 @@ def _page(sheet: SheetResult, rows: Sequence[Shade], title: str):  # noqa: ANN20
     for k, face in enumerate(sheet.faces):
         label = face.path.stem if not face.problem else f"{face.path.stem}: no face found"
         draw.text((_LABEL_W + k * (tile_w + _GAP), y - 20), label[:28], fill=_MUTED, font=_font(13))
+    section = None
+    y += tile_h + _GAP
     for shade in rows:
-        y += tile_h + _GAP
+        if (shade.brand, shade.collection) != section:  # a heading where a new collection starts
+            section = (shade.brand, shade.collection)
+            draw.line((_GAP * 2, y + _SECTION_H - 8, width - _GAP, y + _SECTION_H - 8), fill=(220, 214, 222), width=1)
+            draw.text((_GAP * 2, y + 10), f"{shade.brand} · {shade.collection}", fill=_INK, font=_font(17, bold=True))
+            y += _SECTION_H
         swatch = Image.fromarray(chip(shade, 60))
         page.paste(swatch, (_GAP * 2, y + (tile_h - 60) // 2), swatch)
         name, details = _shade_label(shade)
         draw.text((_GAP * 2 + 72, y + tile_h / 2 - 24), name, fill=_INK, font=_font(19, bold=True))
         draw.text((_GAP * 2 + 72, y + tile_h / 2 + 4), details, fill=_MUTED, font=_font(13))
         paste_row(y, [face.tiles.get(shade.id) for face in sheet.faces])
+        y += tile_h + _GAP
     return page
 
 
@@ -302,7 +310,14 @@ def sheet_html(sheet: SheetResult, title: str) -> str:
 
     bare = "".join(cell(f.bare, f"{f.path.stem}, bare lips") for f in sheet.faces)
     rows = []
+    section = None
     for shade in sheet.shades:
+        if (shade.brand, shade.collection) != section:
+            section = (shade.brand, shade.collection)
+            rows.append(
+                f'<tr><th class="section" colspan="{len(sheet.faces) + 1}">{esc(shade.brand)} · '
+                f"{esc(shade.collection)}</th></tr>"
+            )
         name, details = _shade_label(shade)
         link = f'<a href="{esc(shade.url)}">{esc(name)}</a>' if shade.url else esc(name)
         swatch = f'<img class="chip" src="{_data_uri(chip(shade, 56), "PNG")}" alt="{esc(shade.color)}">'
@@ -318,6 +333,7 @@ body {{ font-family: system-ui, sans-serif; color: #28242a; margin: 24px; }}
 table {{ border-collapse: separate; border-spacing: 6px; }}
 th {{ font-weight: normal; color: #78727a; font-size: 13px; text-align: left; }}
 th.shade {{ min-width: 300px; color: #28242a; font-size: 17px; }}
+th.section {{ color: #28242a; font-size: 19px; font-weight: 600; padding-top: 18px; border-bottom: 1px solid #ddd; }}
 th.shade small {{ display: block; color: #78727a; font-size: 12px; margin-left: 68px; }}
 img.chip {{ float: left; width: 56px; height: 56px; margin-right: 12px; }}
 td img {{ display: block; width: {TILE_WH[0]}px; height: {TILE_WH[1]}px; border-radius: 4px; }}

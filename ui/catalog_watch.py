@@ -72,4 +72,3 @@ class CatalogWatcher(QObject):
         self._watch()  # editors that save by renaming replace the watched file
         self.library_changed.emit(self.library)
         self.problems.emit(self.current_problems)
-
