@@ -56,10 +56,11 @@ def main(out_dir: Path) -> None:
         _shoot(out_dir / "app_compare.png")
 
         window.set_mode("live")
-        window.select_shade("nv-rose-gold")
+        window.select_shade("ll-cherry-glaze")
         _wait(1.5)
         window.save_snapshot()
         window.snapshot_dialog.set_layout("before-after")
+        window.snapshot_dialog.save("jpg")
         window.snapshot_dialog.move(190, 90)
         _wait(1.5)
         _shoot(out_dir / "app_snapshot.png")
