@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import threading
 import time
@@ -30,6 +31,17 @@ def read_image(path: Path) -> np.ndarray:
     if bgr is None:
         raise ImageError(f"{path}: not a readable image (expected PNG, JPEG, BMP, TIFF or WebP)")
     return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+@contextlib.contextmanager
+def _quiet_opencv() -> Iterator[None]:
+    """Silence OpenCV's own log while probing capture backends."""
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
 
 
 class VideoFile:
@@ -78,7 +90,8 @@ class CaptureSource:
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
-        self._capture = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
+        with _quiet_opencv():  # each backend that fails to open it logs a warning; the error below says it once
+            self._capture = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
         if not self._capture.isOpened():
             raise SourceError(f"cannot open camera or stream {spec!r}")
         self._loops = not spec.isdigit() and "://" not in spec
@@ -167,7 +180,8 @@ def list_cameras(max_index: int = 8) -> list[int]:
         candidates = list(range(max_index))
     found = []
     for index in sorted(candidates)[:max_index]:
-        capture = cv2.VideoCapture(index)
+        with _quiet_opencv():
+            capture = cv2.VideoCapture(index)
         if capture.isOpened():
             found.append(index)
         capture.release()
