@@ -26,6 +26,10 @@ class OneEuroParams:
     min_cutoff_hz: float = 1.0
     beta: float = 0.02
     derivative_cutoff_hz: float = 1.0
+    # Hold a point until the filtered position is this far away (px per 100 px of face width), then
+    # follow it at that distance: a still face's lipstick stays perfectly still. 0.25 is below the
+    # mask's edge feather (sigma ≈ 0.4 px per 100 px of face width), so the hold never shows.
+    deadband_px: float = 0.25
 
 
 def _smoothing_factor(dt_s: float, cutoff_hz: float) -> float:
@@ -36,6 +40,7 @@ def _smoothing_factor(dt_s: float, cutoff_hz: float) -> float:
 class _FaceTrack:
     def __init__(self, face: Face, timestamp_ms: int) -> None:
         self.points = face.points.astype(np.float64)
+        self.shown = self.points.copy()  # what was returned: the filtered points after the deadband
         self.velocity = np.zeros_like(self.points)
         self.timestamp_ms = timestamp_ms
 
@@ -52,7 +57,11 @@ class _FaceTrack:
         a = 1.0 / (1.0 + tau / dt_s)
         self.points = self.points + a * (raw - self.points)
         self.timestamp_ms = timestamp_ms
-        return Face(points=self.points.astype(np.float32), score=face.score)
+        offset = self.points - self.shown
+        distance = np.linalg.norm(offset, axis=1, keepdims=True)
+        band = params.deadband_px * scale
+        self.shown = self.shown + offset * (np.maximum(distance - band, 0.0) / np.maximum(distance, 1e-12))
+        return Face(points=self.shown.astype(np.float32), score=face.score)
 
     def centre(self) -> np.ndarray:
         return self.points.mean(axis=0)

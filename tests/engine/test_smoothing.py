@@ -46,3 +46,19 @@ def test_lost_face_starts_fresh(astronaut_face: Face) -> None:
     jumped = Face(points=astronaut_face.points + np.float32([5, 0]))
     (out,) = smoother.update((jumped,), 66)
     np.testing.assert_array_equal(out.points, jumped.points)
+
+
+def test_tiny_wander_is_held_and_slow_drift_followed(astronaut_face: Face) -> None:
+    smoother = LandmarkSmoother()
+    width = astronaut_face.bbox_xyxy[2] - astronaut_face.bbox_xyxy[0]
+    band = smoother.params.deadband_px * width / 100.0  # ~0.4 px on this face
+    out = []
+    for i in range(60):  # a wander of ±0.1 px (well inside the band): the output does not move at all
+        wobble = 0.1 * np.sin(i / 3.0)
+        out.append(smoother.update((Face(points=astronaut_face.points + np.float32([wobble, 0])),), i * 33)[0])
+    assert all(np.array_equal(face.points, out[10].points) for face in out[10:])
+    # a slow drift of 6 px over 2 s is followed, never more than the band (plus filter lag) behind
+    for k in range(1, 61):
+        target = astronaut_face.points + np.float32([0.1 * k, 0])
+        face = smoother.update((Face(points=target),), (60 + k) * 33)[0]
+    assert float(np.abs(face.points - target)[:, 0].max()) < band + 0.5
