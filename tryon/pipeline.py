@@ -53,10 +53,10 @@ class FrameResult:
 
 def render_masks(frame: np.ndarray, masks: tuple[LipMask, ...], shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
     """`frame` (RGB uint8) with every mask's lips coloured by `shade`; the input is not modified."""
-    out = frame
+    out = frame.copy()  # one copy for all faces; each face's lips are painted into it
     for mask in masks:
-        out = apply_shade(out, mask, shade, intensity=intensity)
-    return out if out is not frame else frame.copy()
+        apply_shade(out, mask, shade, intensity=intensity, out=out)
+    return out
 
 
 class Pipeline:

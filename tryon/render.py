@@ -111,20 +111,24 @@ def _ombre_liner_targets(
     return per_pixel, liner_weight, liner_lab
 
 
-def apply_shade(frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
+def apply_shade(
+    frame: np.ndarray, mask: LipMask, shade: Shade, *, intensity: float = 1.0, out: np.ndarray | None = None
+) -> np.ndarray:
     """Return a copy of `frame` with the lips under `mask` coloured by `shade`.
 
     Args:
-        frame: RGB uint8 (H, W, 3). Not modified.
+        frame: RGB uint8 (H, W, 3). Not modified (unless it is `out`).
         mask: lip alpha over an ROI of `frame`.
         shade: colour and finish.
         intensity: 0 (no lipstick) to 1 (the shade's full opacity).
+        out: paint into this array (same shape; may be `frame` itself) instead of a new copy, so
+            several faces share one full-frame copy; only the mask's ROI is written.
     Returns:
-        RGB uint8 (H, W, 3); identical to `frame` wherever the mask's alpha is 0.
+        RGB uint8 (H, W, 3) (`out` if given); identical to `frame` wherever the mask's alpha is 0.
     """
     if not 0.0 <= intensity <= 1.0:
         raise ValueError(f"intensity must be in [0, 1], but got {intensity}")
-    out = frame.copy()
+    out = frame.copy() if out is None else out
     if intensity == 0.0 or mask.alpha.size == 0 or float(mask.alpha.max()) < _MIN_ALPHA:
         return out
     roi = frame[mask.slices]

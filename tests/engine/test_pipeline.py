@@ -43,3 +43,20 @@ def test_no_shade_gives_the_before_view(library, astronaut) -> None:  # noqa: AN
     assert result.faces_found
     assert len(result.masks) == 1
     assert np.array_equal(result.rendered, astronaut)
+
+
+def test_several_faces_share_one_copy_and_the_input_is_untouched(library, astronaut, landmarker) -> None:  # noqa: ANN001
+    from tryon.mask import lip_mask
+    from tryon.pipeline import render_masks
+    from tryon.render import apply_shade
+
+    pair = np.ascontiguousarray(np.concatenate([astronaut, astronaut[:, ::-1]], axis=1))
+    before = pair.copy()
+    masks = tuple(lip_mask(pair, face) for face in landmarker.detect(pair))
+    assert len(masks) == 2
+    shade = library.get("mv-ruby-hour")
+    both = render_masks(pair, masks, shade)
+    np.testing.assert_array_equal(pair, before)
+    np.testing.assert_array_equal(both, apply_shade(apply_shade(pair, masks[0], shade), masks[1], shade))
+    assert not np.array_equal(both[:, :512], pair[:, :512])
+    assert not np.array_equal(both[:, 512:], pair[:, 512:])
