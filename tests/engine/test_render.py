@@ -121,11 +121,12 @@ def _share_of_inner_mouth_kept(eval_faces, landmarker, shade) -> float:  # noqa:
 
 @pytest.mark.slow
 def test_teeth_and_tongue_mostly_unpainted(eval_faces, landmarker, library) -> None:  # noqa: ANN001
-    """Regression floor at the level measured on 2026-11-25 (0.72; the bare outer-minus-inner
-    polygon keeps ~0.70 on these faces)."""
+    """Regression floor below the level measured on 2026-11-25 (0.856 per-face mean once the edge
+    feather stopped at the mouth opening; 0.706 before; the bare outer-minus-inner polygon keeps
+    ~0.80 by this measure, see ../shared/NOTES.md)."""
     share_kept = _share_of_inner_mouth_kept(eval_faces, landmarker, library.get("mv-classic-red"))
     print(f"inner-mouth pixels unchanged (ΔE2000 < 3) on open mouths: {share_kept:.3f}")
-    assert share_kept >= 0.70
+    assert share_kept >= 0.83
 
 
 @pytest.mark.slow
