@@ -355,3 +355,20 @@ def test_catalog_edits_show_live_and_a_broken_save_keeps_the_last_good_version(q
         qtbot.waitUntil(lambda: win.last_frame.look.shade.color == "#B01030", timeout=5000)
     finally:
         win.stop()
+
+
+def test_corrupt_model_gives_a_message_in_the_window(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import tryon.landmarks
+
+    corrupt = tmp_path / "face_landmarker.task"
+    data = bytearray(tryon.landmarks.MODEL_PATH.read_bytes())
+    data[1000] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    monkeypatch.setattr(tryon.landmarks, "MODEL_PATH", corrupt)
+    win = _open(qtbot, tmp_path, "demo")
+    try:
+        qtbot.waitUntil(lambda: "is corrupt" in win.hint.text(), timeout=10_000)
+        assert "restore it" in win.hint.text()
+        assert win.isVisible()  # the window stays, with the reason and the fix
+    finally:
+        win.stop()
