@@ -113,18 +113,14 @@ def test_face_free_image_is_saved_unchanged_with_a_warning(tmp_path: Path, capsy
     assert "no face found" in capsys.readouterr().err
 
 
+def _catalog_file(path: Path, shade: dict, indent: int | None = None) -> Path:
+    """A one-shade catalog file of brand "B", collection "C"."""
+    path.write_text(json.dumps({"brand": "B", "collection": "C", "shades": [shade]}, indent=indent), encoding="utf-8")
+    return path
+
+
 def test_shades_check_prints_every_problem_and_fails(tmp_path: Path, capsys) -> None:  # noqa: ANN001
-    good = tmp_path / "good.json"
-    good.write_text(
-        json.dumps(
-            {
-                "brand": "B",
-                "collection": "C",
-                "shades": [{"id": "b-1", "name": "One", "color": "#A0203A", "finish": "satin"}],
-            }
-        ),
-        encoding="utf-8",
-    )
+    good = _catalog_file(tmp_path / "good.json", {"id": "b-1", "name": "One", "color": "#A0203A", "finish": "satin"})
     bad = tmp_path / "bad.json"
     bad.write_text(
         '{"brand": "B", "collection": "C",\n "shades": [\n'
@@ -148,18 +144,8 @@ def test_shades_check_prints_every_problem_and_fails(tmp_path: Path, capsys) -> 
 
 
 def test_shades_check_refuses_ids_of_shipped_catalogs(tmp_path: Path, capsys) -> None:  # noqa: ANN001
-    clash = tmp_path / "clash.json"
-    clash.write_text(
-        json.dumps(
-            {
-                "brand": "B",
-                "collection": "C",
-                "shades": [{"id": "mv-ruby-hour", "name": "R", "color": "#9B1B30", "finish": "matte"}],
-            },
-            indent=1,
-        ),
-        encoding="utf-8",
-    )
+    shade = {"id": "mv-ruby-hour", "name": "R", "color": "#9B1B30", "finish": "matte"}
+    clash = _catalog_file(tmp_path / "clash.json", shade, indent=1)
     assert main(["shades", "check", str(clash)]) == 1
     assert "clash.json:6: shade 'mv-ruby-hour': field 'id' is already used in" in capsys.readouterr().out
 
