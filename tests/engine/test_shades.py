@@ -184,6 +184,20 @@ def test_catalog_level_problems() -> None:
     ]
 
 
+def test_length_limits_and_top_level_shape() -> None:
+    assert _problems([{**GOOD, "name": "N" * 121}]) == [
+        "7: shade 'x-red': field 'name' must be at most 120 characters, but got 121"
+    ]
+    assert _problems([{**GOOD, "id": "x" * 65}]) == [
+        "6: shade 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx': field "
+        "'id' must be at most 64 characters, but got 65"
+    ]
+    checked = check_catalog_text("[1, 2]", Path("t.json"))
+    assert [str(p) for p in checked.problems] == [
+        "t.json:1: catalog: top level must be an object with brand, collection and shades"
+    ]
+
+
 def test_every_problem_is_reported_at_once() -> None:
     problems = _problems([{**GOOD, "color": "red"}, {**GOOD, "id": "x-2", "finish": "glossy", "opacity": 2}])
     assert len(problems) == 3
