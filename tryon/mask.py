@@ -80,35 +80,36 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
     """Centripetal Catmull-Rom spline through a closed polygon (no corners, no overshoot loops).
 
     Args:
-        points: float (N, 2) polygon vertices, N >= 3.
+        points: float (..., N, 2) polygon vertices, N >= 3; leading axes are independent polygons
+            (the outer and inner lip contour go through in one call).
     Returns:
-        float32 (N * samples_per_segment, 2) points on a smooth closed curve through every vertex.
+        float32 (..., N * samples_per_segment, 2) points on a smooth closed curve through every vertex.
     """
     p1 = np.asarray(points, dtype=np.float64)
-    if len(p1) < 3:
-        raise ValueError(f"need at least 3 points, but got {len(p1)}")
-    p0, p2, p3 = np.roll(p1, 1, 0), np.roll(p1, -1, 0), np.roll(p1, -2, 0)
+    if p1.shape[-2] < 3:
+        raise ValueError(f"need at least 3 points, but got {p1.shape[-2]}")
+    p0, p2, p3 = np.roll(p1, 1, -2), np.roll(p1, -1, -2), np.roll(p1, -2, -2)
 
     def step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.maximum(np.linalg.norm(b - a, axis=-1), 1e-6) ** 0.5
+        return np.maximum(np.sqrt(((b - a) ** 2).sum(axis=-1)), 1e-6) ** 0.5
 
-    # Knots per segment, shape (N, 1); t runs from t1 to t2 along the segment p1 -> p2.
-    t0 = np.zeros((len(p1), 1))
-    t1 = step(p0, p1)[:, None]
-    t2 = t1 + step(p1, p2)[:, None]
-    t3 = t2 + step(p2, p3)[:, None]
-    t = t1 + (t2 - t1) * np.linspace(0.0, 1.0, samples_per_segment, endpoint=False)[None, :]
+    # Knots per segment, shape (..., N, 1); t runs from t1 to t2 along the segment p1 -> p2.
+    t0 = np.zeros(p1.shape[:-1] + (1,))
+    t1 = step(p0, p1)[..., None]
+    t2 = t1 + step(p1, p2)[..., None]
+    t3 = t2 + step(p2, p3)[..., None]
+    t = t1 + (t2 - t1) * np.linspace(0.0, 1.0, samples_per_segment, endpoint=False)
 
     def mix(a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
         """Barry-Goldman pyramid step: blend curves a and b by where t lies in [ta, tb]."""
         wa = ((tb - t) / (tb - ta))[..., None]
         return wa * a + (1.0 - wa) * b
 
-    a1 = mix(p0[:, None], p1[:, None], t0, t1)
-    a2 = mix(p1[:, None], p2[:, None], t1, t2)
-    a3 = mix(p2[:, None], p3[:, None], t2, t3)
+    a1 = mix(p0[..., None, :], p1[..., None, :], t0, t1)
+    a2 = mix(p1[..., None, :], p2[..., None, :], t1, t2)
+    a3 = mix(p2[..., None, :], p3[..., None, :], t2, t3)
     curve = mix(mix(a1, a2, t0, t2), mix(a2, a3, t1, t3), t1, t2)
-    return curve.reshape(-1, 2).astype(np.float32)
+    return curve.reshape(*p1.shape[:-2], -1, 2).astype(np.float32)
 
 
 def fill_soft(polygon_xy: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -186,8 +187,9 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         empty = np.zeros(roi_hw, dtype=np.float32)
         return LipMask(roi=(y0, y1, x0, x1), alpha=empty, opening=empty.copy(), corners_xy=corners)
     offset = np.array([x0, y0], dtype=np.float32)
-    outer_cover = fill_soft(closed_spline(outer_xy - offset), roi_hw)
-    opening = fill_soft(closed_spline(face.lips_inner - offset), roi_hw)
+    outer_curve, inner_curve = closed_spline(np.stack([outer_xy, face.lips_inner]) - offset)
+    outer_cover = fill_soft(outer_curve, roi_hw)
+    opening = fill_soft(inner_curve, roi_hw)
     alpha = outer_cover * (1.0 - opening)
     if refine:
         alpha *= lip_likeness(frame[y0:y1, x0:x1], outer_cover, opening, face.lips_width_px)
