@@ -268,7 +268,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         ensure_platform()
         from ui.bench_gui import run_gui_bench
 
-        report = run_gui_bench(seconds=args.seconds)
+        report = run_gui_bench(seconds=args.seconds, demo_fps=args.source_fps)
         for mode in ("live", "split", "compare"):
             row = report[mode]
             print(
@@ -362,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--frames", type=int, default=120)
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
     bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
+    bench.add_argument(
+        "--source-fps", type=float, default=60.0, help="with --gui: frame rate the demo face is offered at"
+    )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=_cmd_bench)
 
