@@ -40,23 +40,23 @@ def main(out_dir: Path) -> None:
         window.setGeometry(0, 0, 1280, 800)
         window.show()
         window.start()
-        window.select_shade("mv-ruby-hour")
+        window.shades.select_shade("mv-ruby-hour")
         _wait(4)
         _shoot(out_dir / "app_live.png")
 
-        window.select_shade("ll-glass-rose")
+        window.shades.select_shade("ll-glass-rose")
         window.set_mode("split")
         window.view.split = 0.47
         _wait(2)
         _shoot(out_dir / "app_split.png")
 
-        window.compare_ids = ["mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum", "mv-nude-linen"]
+        window.shades.set_compare(["mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum", "mv-nude-linen"])
         window.set_mode("compare")
         _wait(2.5)
         _shoot(out_dir / "app_compare.png")
 
         window.set_mode("live")
-        window.select_shade("ll-cherry-glaze")
+        window.shades.select_shade("ll-cherry-glaze")
         _wait(1.5)
         window.save_snapshot()
         window.snapshot_dialog.set_layout("before-after")

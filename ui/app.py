@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -19,9 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QSlider,
@@ -30,41 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from tryon.errors import TryonError
-from tryon.shades import SHADES_DIR, Shade, ShadeLibrary
+from tryon.shades import SHADES_DIR, ShadeLibrary
 from tryon.sources import list_cameras
 from ui.catalog_watch import CatalogWatcher
+from ui.shade_panel import ShadePanel
 from ui.snapshot import SnapshotDialog
 from ui.view import VideoView, to_qimage
 from ui.worker import LiveFrame, Look, Worker
 
-_SHADE_ROLE = Qt.ItemDataRole.UserRole
 MODES = ("live", "split", "compare")
-MAX_COMPARE = 4
-
-
-def swatch_icon(shade: Shade, size: int = 28) -> QIcon:
-    """A round chip of the shade's colour; shiny finishes get a highlight, shimmer/metallic flecks."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 60))
-    painter.setBrush(QColor(shade.color))
-    painter.drawEllipse(2, 2, size - 4, size - 4)
-    painter.setPen(Qt.PenStyle.NoPen)
-    if shade.finish in ("gloss", "satin", "shimmer", "metallic"):
-        alpha = {"gloss": 190, "satin": 90, "shimmer": 120, "metallic": 150}[shade.finish]
-        painter.setBrush(QColor(255, 255, 255, alpha))
-        painter.drawEllipse(size // 4, size // 5, size // 4, size // 6)
-    if shade.finish in ("shimmer", "metallic"):
-        painter.setBrush(QColor(255, 255, 255, 200))
-        for fx, fy in ((0.62, 0.55), (0.42, 0.7), (0.7, 0.35), (0.3, 0.45)):
-            painter.drawEllipse(int(fx * size), int(fy * size), 2, 2)
-    if shade.finish == "sheer":
-        painter.setBrush(QColor(255, 255, 255, 90))
-        painter.drawEllipse(size // 2, 2, size // 2 - 2, size - 4)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def _setting_bool(settings: QSettings, key: str, default: bool) -> bool:
@@ -87,7 +58,6 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("Tryon — lipstick try-on")
-        self.library = library
         self.settings = settings or QSettings("Tryon", "Tryon")
         self.last_frame: LiveFrame | None = None
         self.last_saved: Path | None = None
@@ -95,7 +65,6 @@ class MainWindow(QMainWindow):
         self.display_latencies_ms: deque[float] = deque(maxlen=2000)
         self.displayed_count = 0
         self._frame_times: deque[float] = deque(maxlen=120)
-        self.compare_ids: list[str] = [i for i in str(self.settings.value("compare", "")).split(",") if i]
         source = source if source is not None else (self.settings.value("source") or None)
 
         self.view = VideoView()
@@ -114,15 +83,8 @@ class MainWindow(QMainWindow):
             mode_bar.addWidget(button)
         mode_bar.addStretch(1)
 
-        self.catalog_status = QLabel(wordWrap=True, visible=False)
-        self.catalog_status.setStyleSheet("color: #a3122a; background: #fdecee; padding: 6px; border-radius: 4px;")
-        self.catalog_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.search = QLineEdit(placeholderText="Search shades…", clearButtonEnabled=True)
-        self.shade_list = QListWidget()
-        self.shade_list.setIconSize(self.shade_list.iconSize() * 2)
-        self.compare_toggle = QPushButton()
-        self.compare_label = QLabel(wordWrap=True)
-        self.compare_label.setStyleSheet("color: #666;")
+        compare_ids = [i for i in str(self.settings.value("compare", "")).split(",") if i]
+        self.shades = ShadePanel(library, compare_ids=compare_ids)
         self.intensity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.intensity_label = QLabel()
         self.mirror = QCheckBox("Mirror view")
@@ -135,11 +97,7 @@ class MainWindow(QMainWindow):
         )
 
         panel = QVBoxLayout()
-        panel.addWidget(self.catalog_status)
-        panel.addWidget(self.search)
-        panel.addWidget(self.shade_list, 1)
-        panel.addWidget(self.compare_toggle)
-        panel.addWidget(self.compare_label)
+        panel.addWidget(self.shades, 1)
         panel.addWidget(self.intensity_label)
         panel.addWidget(self.intensity)
         panel.addWidget(self.mirror)
@@ -162,18 +120,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Pick a shade")
         self._build_menus()
 
-        self._fill_shades()
         self.intensity.setValue(int(self.settings.value("intensity", 85)))
         self.mirror.setChecked(_setting_bool(self.settings, "mirror", True))
         self.overlay.setChecked(_setting_bool(self.settings, "overlay", False))
-        self._select_shade_id(str(self.settings.value("shade", "")) or library.shades[0].id)
+        self.shades.select_shade(str(self.settings.value("shade", "")) or library.shades[0].id)
         mode = str(self.settings.value("mode", "live"))
         self.mode_buttons.button(MODES.index(mode) if mode in MODES else 0).setChecked(True)
         self._update_intensity_label()
 
-        self.search.textChanged.connect(self._filter)
-        self.shade_list.currentItemChanged.connect(lambda *_: self._push_look())
-        self.compare_toggle.clicked.connect(self.toggle_compare_current)
+        self.shades.changed.connect(self._push_look)
+        self.shades.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.intensity.valueChanged.connect(self._push_look)
         self.intensity.valueChanged.connect(self._update_intensity_label)
         self.mode_buttons.idToggled.connect(self._on_mode_toggled)
@@ -184,15 +140,15 @@ class MainWindow(QMainWindow):
         self.snapshot.clicked.connect(self.save_snapshot)
         self.view.painted.connect(self._on_painted)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.save_snapshot)
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self, activated=lambda: self.step_shade(1))
-        QShortcut(QKeySequence(Qt.Key.Key_Up), self, activated=lambda: self.step_shade(-1))
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self, activated=lambda: self.shades.step_shade(1))
+        QShortcut(QKeySequence(Qt.Key.Key_Up), self, activated=lambda: self.shades.step_shade(-1))
         for library_error in library.errors:
             self.statusBar().showMessage(f"Skipped a catalog: {library_error}", 10_000)
         self.watcher = watcher
         if watcher is not None:
-            watcher.library_changed.connect(self.set_library)
-            watcher.problems.connect(self.show_catalog_problems)
-            self.show_catalog_problems(watcher.current_problems)
+            watcher.library_changed.connect(self.shades.set_library)
+            watcher.problems.connect(self.shades.show_catalog_problems)
+            self.shades.show_catalog_problems(watcher.current_problems)
 
         self.thread = QThread(self)
         self.worker = Worker(source, demo_fps=demo_fps)
@@ -267,108 +223,8 @@ class MainWindow(QMainWindow):
         if folder:
             self.settings.setValue("pictures_dir", folder)
 
-    # ----- shades
-    def _fill_shades(self) -> None:
-        for catalog in self.library.catalogs:
-            header = QListWidgetItem(f"{catalog.brand} · {catalog.collection}")
-            header.setFlags(Qt.ItemFlag.NoItemFlags)
-            header.setForeground(QColor("#777"))
-            self.shade_list.addItem(header)
-            for shade in catalog.shades:
-                item = QListWidgetItem(swatch_icon(shade), f"{shade.name}\n{shade.finish}")
-                item.setData(_SHADE_ROLE, shade)
-                item.setToolTip(f"{shade.name} — {shade.color}, {shade.finish}, {shade.brand}")
-                self.shade_list.addItem(item)
-
-    @Slot(object)
-    def set_library(self, library: ShadeLibrary) -> None:
-        """Show a reloaded catalog set; the selected shade stays selected (with its new values)."""
-        current = self.current_shade()
-        self.library = library
-        self.shade_list.blockSignals(True)
-        self.shade_list.clear()
-        self._fill_shades()
-        self._filter(self.search.text())
-        self._select_shade_id(current.id if current is not None else "")
-        self.shade_list.blockSignals(False)
-        self._push_look()
-
-    @Slot(list)
-    def show_catalog_problems(self, problems: list[str]) -> None:
-        """Problems of catalog files on disk (empty: all fine); broken files keep their last good version."""
-        if problems:
-            shown = "\n".join(problems[:4]) + (f"\n… and {len(problems) - 4} more" if len(problems) > 4 else "")
-            self.catalog_status.setText(f"Catalog problem (showing the last good version):\n{shown}")
-        self.catalog_status.setVisible(bool(problems))
-
-    def _shade_rows(self) -> list[int]:
-        return [row for row in range(self.shade_list.count()) if self.shade_list.item(row).data(_SHADE_ROLE)]
-
-    def _select_shade_id(self, shade_id: str) -> None:
-        rows = self._shade_rows()
-        for row in rows:
-            if self.shade_list.item(row).data(_SHADE_ROLE).id == shade_id:
-                self.shade_list.setCurrentRow(row)
-                return
-        self.shade_list.setCurrentRow(rows[0])
-
-    def select_shade(self, shade_id: str) -> None:
-        """Select a shade by id (as a click on its swatch would)."""
-        self._select_shade_id(shade_id)
-
-    def step_shade(self, step: int) -> None:
-        """Move the selection to the next (`step`=1) or previous visible shade."""
-        rows = [row for row in self._shade_rows() if not self.shade_list.item(row).isHidden()]
-        if not rows:
-            return
-        current = self.shade_list.currentRow()
-        later = [row for row in rows if (row - current) * step > 0]
-        target = min(later, key=lambda row: abs(row - current)) if later else current
-        self.shade_list.setCurrentRow(target if target in rows else rows[0])
-
-    def current_shade(self) -> Shade | None:
-        item = self.shade_list.currentItem()
-        return item.data(_SHADE_ROLE) if item is not None else None
-
-    def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for row in self._shade_rows():
-            item = self.shade_list.item(row)
-            shade = item.data(_SHADE_ROLE)
-            item.setHidden(bool(needle) and needle not in f"{shade.name} {shade.finish} {shade.brand}".lower())
-
     def _update_intensity_label(self) -> None:
         self.intensity_label.setText(f"Intensity {self.intensity.value()}%")
-
-    # ----- compare
-    def compare_shades(self) -> tuple[Shade, ...]:
-        by_id = {shade.id: shade for shade in self.library.shades}
-        return tuple(by_id[i] for i in self.compare_ids if i in by_id)
-
-    def toggle_compare_current(self) -> None:
-        """Add the selected shade to the compare set (up to 4), or take it out if it is there."""
-        shade = self.current_shade()
-        if shade is None:
-            return
-        if shade.id in self.compare_ids:
-            self.compare_ids.remove(shade.id)
-        elif len(self.compare_ids) < MAX_COMPARE:
-            self.compare_ids.append(shade.id)
-        else:
-            self.statusBar().showMessage(f"Compare shows up to {MAX_COMPARE} shades; remove one first", 5000)
-        self._push_look()
-
-    def _fill_compare_set(self) -> None:
-        """Entering compare with fewer than 2 chosen: start from the selected shade and the next ones."""
-        rows = self._shade_rows()
-        current = self.current_shade()
-        start = next((i for i, row in enumerate(rows) if self.shade_list.item(row).data(_SHADE_ROLE) is current), 0)
-        for row in rows[start:] + rows[:start]:
-            if len(self.compare_ids) >= 3:
-                break
-            shade_id = self.shade_list.item(row).data(_SHADE_ROLE).id
-            if shade_id not in self.compare_ids:
-                self.compare_ids.append(shade_id)
 
     def mode(self) -> str:
         return MODES[max(0, self.mode_buttons.checkedId())]
@@ -380,14 +236,14 @@ class MainWindow(QMainWindow):
         if not checked:
             return
         mode = MODES[button_id]
-        if mode == "compare" and len(self.compare_shades()) < 2:
-            self._fill_compare_set()
+        if mode == "compare" and len(self.shades.compare_shades()) < 2:
+            self.shades.fill_compare_set()
         self.view.set_split(0.5 if mode == "split" else None)
         self._push_look()
 
     def _push_look(self) -> None:
-        shade = self.current_shade()
-        compare = self.compare_shades()
+        shade = self.shades.current_shade()
+        compare = self.shades.compare_shades()
         look = Look(
             shade=shade,
             intensity=self.intensity.value() / 100.0,
@@ -397,11 +253,6 @@ class MainWindow(QMainWindow):
             display_wh=self.view.display_size(),
         )
         self.look_changed.emit(look)
-        in_compare = shade is not None and shade.id in self.compare_ids
-        self.compare_toggle.setText("− Remove from compare" if in_compare else "+ Add to compare")
-        self.compare_label.setText(
-            "Compare: " + ", ".join(s.name for s in compare) if compare else "Compare: pick 2–4 shades"
-        )
         if shade is not None:
             self.statusBar().showMessage(f"{shade.name} · {shade.brand} · {shade.finish}")
 
@@ -484,7 +335,7 @@ class MainWindow(QMainWindow):
         if frame is None or frame.look.shade is None:
             self.statusBar().showMessage("Nothing to save yet", 4000)
             return None
-        compare = self.compare_shades()
+        compare = self.shades.compare_shades()
         layout = self._layout_for_mode()
         if layout == "compare" and len(compare) < 2:
             layout = "picture"
@@ -519,14 +370,14 @@ class MainWindow(QMainWindow):
     # ----- lifecycle
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         self.stop()
-        shade = self.current_shade()
+        shade = self.shades.current_shade()
         if shade is not None:
             self.settings.setValue("shade", shade.id)
         self.settings.setValue("intensity", self.intensity.value())
         self.settings.setValue("mirror", self.mirror.isChecked())
         self.settings.setValue("overlay", self.overlay.isChecked())
         self.settings.setValue("mode", self.mode())
-        self.settings.setValue("compare", ",".join(self.compare_ids))
+        self.settings.setValue("compare", ",".join(self.shades.compare_ids))
         super().closeEvent(event)
 
     def stop(self) -> None:

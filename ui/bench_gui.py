@@ -45,7 +45,7 @@ def run_gui_bench(
         while window.displayed_count == 0 and time.perf_counter() - started < 30:
             _wait(0.01)
         first_frame_ms = (time.perf_counter() - started) * 1000
-        window.select_shade("mv-ruby-hour")
+        window.shades.select_shade("mv-ruby-hour")
         report: dict = {
             "platform": app.platformName(),
             "frame_size": [1280, 720],

@@ -64,10 +64,10 @@ def _lip_colour(win: MainWindow) -> np.ndarray:
 
 
 def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    window.select_shade("nv-galaxy-plum")
+    window.shades.select_shade("nv-galaxy-plum")
     _wait_for_shade(qtbot, window, "nv-galaxy-plum")
     plum = _lip_colour(window)
-    window.select_shade("ll-coral-wave")
+    window.shades.select_shade("ll-coral-wave")
     _wait_for_shade(qtbot, window, "ll-coral-wave")
     coral = _lip_colour(window)
     # coral is lighter and more yellow (b*) than plum
@@ -77,20 +77,20 @@ def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> 
 
 
 def test_arrow_keys_step_through_shades(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    window.select_shade("mv-ruby-hour")
-    first = window.current_shade().id
+    window.shades.select_shade("mv-ruby-hour")
+    first = window.shades.current_shade().id
     qtbot.keyClick(window, Qt.Key.Key_Down)
-    second = window.current_shade().id
+    second = window.shades.current_shade().id
     assert second != first
     qtbot.keyClick(window, Qt.Key.Key_Up)
-    assert window.current_shade().id == first
-    window.search.setText("plum")
-    window.step_shade(1)
-    assert "plum" in window.current_shade().name.lower()
+    assert window.shades.current_shade().id == first
+    window.shades.search.setText("plum")
+    window.shades.step_shade(1)
+    assert "plum" in window.shades.current_shade().name.lower()
 
 
 def test_split_divider_drags_and_shows_before_left_after_right(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    window.select_shade("mv-ruby-hour")
+    window.shades.select_shade("mv-ruby-hour")
     window.set_mode("split")
     _wait_for_shade(qtbot, window, "mv-ruby-hour")
     assert window.view.split == pytest.approx(0.5)
@@ -118,8 +118,8 @@ def test_split_divider_drags_and_shows_before_left_after_right(qtbot, window: Ma
 
 def test_compare_grid_shows_each_chosen_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     for shade_id in ("mv-ruby-hour", "ll-coral-wave", "nv-galaxy-plum"):
-        window.select_shade(shade_id)
-        window.toggle_compare_current()
+        window.shades.select_shade(shade_id)
+        window.shades.toggle_compare_current()
     window.set_mode("compare")
     qtbot.waitUntil(
         lambda: window.last_frame is not None and window.last_frame.compare_grid is not None, timeout=20_000
@@ -138,7 +138,7 @@ def test_compare_grid_shows_each_chosen_shade(qtbot, window: MainWindow) -> None
 
 
 def test_snapshot_saves_shows_and_shares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    window.select_shade("mv-ruby-hour")
+    window.shades.select_shade("mv-ruby-hour")
     _wait_for_shade(qtbot, window, "mv-ruby-hour")
     qtbot.keyClick(window, Qt.Key.Key_Space)
     saved = window.last_saved
@@ -165,8 +165,8 @@ def test_snapshot_saves_shows_and_shares(qtbot, window: MainWindow) -> None:  # 
 
 def test_snapshot_collage_names_every_compared_shade(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     for shade_id in ("mv-ruby-hour", "ll-coral-wave"):
-        window.select_shade(shade_id)
-        window.toggle_compare_current()
+        window.shades.select_shade(shade_id)
+        window.shades.toggle_compare_current()
     window.set_mode("compare")
     qtbot.waitUntil(
         lambda: window.last_frame is not None and window.last_frame.compare_grid is not None, timeout=20_000
@@ -180,7 +180,7 @@ def test_snapshot_collage_names_every_compared_shade(qtbot, window: MainWindow) 
 def test_settings_persist_between_sessions(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     settings = _settings(tmp_path)
     first = _open(qtbot, tmp_path, "demo", settings)
-    first.select_shade("nv-galaxy-plum")
+    first.shades.select_shade("nv-galaxy-plum")
     first.intensity.setValue(40)
     first.mirror.setChecked(True)
     first.overlay.setChecked(True)
@@ -191,7 +191,7 @@ def test_settings_persist_between_sessions(qtbot, tmp_path: Path) -> None:  # no
 
     second = _open(qtbot, tmp_path, None, settings)  # no --source: the last camera choice is used
     try:
-        assert second.current_shade().id == "nv-galaxy-plum"
+        assert second.shades.current_shade().id == "nv-galaxy-plum"
         assert second.intensity.value() == 40
         assert second.mirror.isChecked()
         assert second.overlay.isChecked()
@@ -248,7 +248,7 @@ def test_two_faces_both_get_the_shade(qtbot, tmp_path: Path, astronaut: np.ndarr
     video = _write_video(tmp_path / "pair.avi", [pair] * 10)
     win = _open(qtbot, tmp_path, str(video))
     try:
-        win.select_shade("mv-ruby-hour")
+        win.shades.select_shade("mv-ruby-hour")
         qtbot.waitUntil(lambda: win.last_frame is not None and len(win.last_frame.result.faces) == 2, timeout=20_000)
         result = win.last_frame.result
         for mask in result.masks:
@@ -332,26 +332,26 @@ def test_catalog_edits_show_live_and_a_broken_save_keeps_the_last_good_version(q
     win.show()
     win.start()
     try:
-        win.select_shade("hot-1")
+        win.shades.select_shade("hot-1")
         _wait_for_shade(qtbot, win, "hot-1")
         red = _lip_colour(win)
         save("#F0A8B8")
         qtbot.waitUntil(lambda: win.last_frame.look.shade.color == "#F0A8B8", timeout=5000)
         pink = _lip_colour(win)
         assert pink[0] > red[0] + 10  # the displayed lips got lighter with the new colour
-        assert not win.catalog_status.isVisible()
+        assert not win.shades.catalog_status.isVisible()
 
         path.write_text(
             '{"brand": "Hot", "collection": "Reload", "shades": [{"id": "hot-1", "color": "#F0A8B8"', encoding="utf-8"
         )
-        qtbot.waitUntil(win.catalog_status.isVisible, timeout=5000)
-        assert f"{path}:1: column " in win.catalog_status.text()
-        assert "invalid JSON" in win.catalog_status.text()
-        assert win.current_shade().id == "hot-1"
-        assert win.current_shade().color == "#F0A8B8"  # the last good version stays on the face
+        qtbot.waitUntil(win.shades.catalog_status.isVisible, timeout=5000)
+        assert f"{path}:1: column " in win.shades.catalog_status.text()
+        assert "invalid JSON" in win.shades.catalog_status.text()
+        assert win.shades.current_shade().id == "hot-1"
+        assert win.shades.current_shade().color == "#F0A8B8"  # the last good version stays on the face
 
         save("#B01030")
-        qtbot.waitUntil(lambda: not win.catalog_status.isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: not win.shades.catalog_status.isVisible(), timeout=5000)
         qtbot.waitUntil(lambda: win.last_frame.look.shade.color == "#B01030", timeout=5000)
     finally:
         win.stop()
