@@ -194,3 +194,13 @@ def test_sheet_renders_png_pdf_and_html(tmp_path: Path, astronaut: np.ndarray, c
     pdf = tmp_path / "sheet.pdf"
     assert main(["sheet", str(catalog), "--faces", str(faces), "-o", str(pdf), "--jobs", "2"]) == 0
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("before_command", [True, False])
+def test_extra_catalog_folder_adds_to_the_shipped_ones(tmp_path: Path, capsys, before_command: bool) -> None:  # noqa: ANN001
+    _catalog_file(tmp_path / "brand.json", {"id": "br-new", "name": "New", "color": "#A0203A", "finish": "satin"})
+    argv = ["--catalog", str(tmp_path), "shades"] if before_command else ["shades", "--catalog", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "br-new" in out
+    assert "39 shades in 4 catalogs" in out

@@ -303,12 +303,16 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryon", description="Real-time lipstick virtual try-on.")
-    parser.add_argument(
-        "--catalog", type=Path, action="append", help="extra shade catalog folder, besides assets/shades (repeatable)"
-    )
+    catalog_help = "extra shade catalog folder, besides assets/shades (repeatable)"
+    parser.add_argument("--catalog", type=Path, action="append", help=catalog_help)
+    # Also accepted after the command (`tryon app --catalog DIR`); SUPPRESS keeps one given before it.
+    catalog_option = argparse.ArgumentParser(add_help=False)
+    catalog_option.add_argument("--catalog", type=Path, action="append", default=argparse.SUPPRESS, help=catalog_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    shades = commands.add_parser("shades", help="list the shades of every catalog; check or import catalogs")
+    shades = commands.add_parser(
+        "shades", parents=[catalog_option], help="list the shades of every catalog; check or import catalogs"
+    )
     shades.set_defaults(run=_cmd_shades)
     shade_actions = shades.add_subparsers(dest="action", metavar="ACTION")
     check = shade_actions.add_parser("check", help="validate catalog files or folders; print every problem")
@@ -323,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("-o", "--output", type=Path, help="catalog file to write (default: FILE.json)")
     importer.set_defaults(run=_cmd_shades_import)
 
-    sheet = commands.add_parser("sheet", help="swatch sheet: every shade of a catalog on every face of a folder")
+    sheet = commands.add_parser(
+        "sheet", parents=[catalog_option], help="swatch sheet: every shade of a catalog on every face of a folder"
+    )
     sheet.add_argument("catalogs", type=Path, nargs="+", metavar="CATALOG", help="catalog file or folder")
     sheet.add_argument("--faces", type=Path, required=True, help="folder of face photos (or the eval layout)")
     sheet.add_argument("-o", "--output", type=Path, required=True, help="sheet.png, sheet.pdf or sheet.html")
@@ -331,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--jobs", type=int, default=None, help="processes (default: all cores)")
     sheet.set_defaults(run=_cmd_sheet)
 
-    render = commands.add_parser("render", help="put a shade on the lips in a photo")
+    render = commands.add_parser("render", parents=[catalog_option], help="put a shade on the lips in a photo")
     render.add_argument("image", type=Path)
     render.add_argument("--shade", required=True, help="shade id (see `tryon shades`)")
     render.add_argument("--intensity", type=_intensity, default=1.0, help="0 to 1 (default 1)")
@@ -339,26 +345,30 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, help="output .png or .jpg")
     render.set_defaults(run=_cmd_render)
 
-    mask = commands.add_parser("mask", help="write the lip alpha of a photo as an 8-bit PNG")
+    mask = commands.add_parser("mask", parents=[catalog_option], help="write the lip alpha of a photo as an 8-bit PNG")
     mask.add_argument("image", type=Path)
     mask.add_argument("-o", "--output", type=Path, required=True)
     mask.set_defaults(run=_cmd_mask)
 
-    video = commands.add_parser("video", help="put a shade on the lips in a video file")
+    video = commands.add_parser("video", parents=[catalog_option], help="put a shade on the lips in a video file")
     video.add_argument("input", type=Path)
     video.add_argument("--shade", required=True)
     video.add_argument("--intensity", type=_intensity, default=1.0)
     video.add_argument("-o", "--output", type=Path, required=True, help="output .mp4, .avi or .mkv")
     video.set_defaults(run=_cmd_video)
 
-    evaluation = commands.add_parser("eval", help="score lip masks and renders against human masks")
+    evaluation = commands.add_parser(
+        "eval", parents=[catalog_option], help="score lip masks and renders against human masks"
+    )
     evaluation.add_argument("--faces", type=Path, help="folder with manifest.json (layout of shared/eval)")
     evaluation.add_argument("--jitter", type=Path, help="still image: landmark jitter over video-mode frames")
     evaluation.add_argument("--frames", type=int, default=300)
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")
     evaluation.set_defaults(run=_cmd_eval)
 
-    bench = commands.add_parser("bench", help="time every stage (p50/p95) and compare with a naive blend")
+    bench = commands.add_parser(
+        "bench", parents=[catalog_option], help="time every stage (p50/p95) and compare with a naive blend"
+    )
     bench.add_argument("--frames", type=int, default=120)
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
     bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
@@ -368,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=_cmd_bench)
 
-    app = commands.add_parser("app", help="open the desktop try-on app")
+    app = commands.add_parser("app", parents=[catalog_option], help="open the desktop try-on app")
     app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")
     app.set_defaults(run=_cmd_app)
     return parser
