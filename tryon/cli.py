@@ -258,6 +258,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     )
     print("  ".join(f"{k} {report[k]:.3f}" if isinstance(report[k], float) else f"{k} {report[k]}" for k in keys))
     _write_json(report, args.json)
+    if args.overlays is not None:
+        from tryon.eval import write_overlays
+
+        worst = sorted(report["faces"], key=lambda row: row["iou"])[: args.worst]
+        paths = write_overlays(args.faces, [row["name"] for row in worst], args.overlays)
+        print(
+            f"wrote overlays of the {len(paths)} faces with the lowest IoU to {args.overlays} "
+            "(green: lips in both masks, red: engine only, blue: human only; yellow: paint on the mouth)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -364,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--jitter", type=Path, help="still image: landmark jitter over video-mode frames")
     evaluation.add_argument("--frames", type=int, default=300)
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")
+    evaluation.add_argument("--overlays", type=Path, help="write engine-vs-human pictures of the worst faces here")
+    evaluation.add_argument("--worst", type=int, default=8, help="with --overlays: how many faces (lowest IoU)")
     evaluation.set_defaults(run=_cmd_eval)
 
     bench = commands.add_parser(

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from tryon.evalset import EvalFace, load_face, manifest_entries
+from tryon.export import collage, save_image
 from tryon.landmarks import FaceLandmarker
 from tryon.mask import lip_mask
-from tryon.metrics import boundary_f, iou, skin_spill, teeth_spill, texture_correlation
+from tryon.metrics import boundary_f, changed, iou, skin_spill, teeth_spill, texture_correlation
 from tryon.pipeline import Pipeline, render_masks
 from tryon.shades import Shade
 
@@ -81,6 +82,58 @@ def evaluate(faces_dir: Path) -> dict[str, object]:
         "mean_texture_corr": _mean([r.texture_corr for r in rows]),
         "faces": [asdict(r) for r in rows],
     }
+
+
+def overlay_picture(face: EvalFace, masks: tuple, rendered: np.ndarray) -> np.ndarray:  # noqa: ANN001 - LipMask
+    """Engine vs human on one face, RGB uint8: left, the lips (green both, red engine only, blue human
+    only) captioned with the IoU; right, the strong-red render with the mouth pixels it changed in yellow."""
+    size_hw = face.image.shape[:2]
+    engine = np.zeros(size_hw, dtype=bool)
+    for mask in masks:
+        engine |= mask.full_frame(size_hw) > 0.5
+    compare = face.image.copy()
+    for region, colour in (
+        (engine & face.lips, (40, 200, 60)),
+        (engine & ~face.lips, (230, 40, 40)),
+        (face.lips & ~engine, (40, 90, 240)),
+    ):
+        compare[region] = (0.45 * compare[region] + 0.55 * np.array(colour)).astype(np.uint8)
+    spill = rendered.copy()
+    spill[changed(face.image, rendered) & face.mouth & ~face.lips] = (255, 230, 0)
+    ys, xs = np.nonzero(engine | face.lips | face.mouth)
+    focus = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())) if len(xs) else None
+    captions = [
+        f"{face.name}  IoU {iou(engine, face.lips):.2f}",
+        "render · yellow = paint on the mouth",
+    ]
+    return collage([compare, spill], captions, canvas_wh=(1200, 560), focus_xyxy=_widen(focus, 0.1))
+
+
+def _widen(box: tuple[float, float, float, float] | None, share: float) -> tuple[float, float, float, float] | None:
+    """`box` grown by `share` of its size on every side (so the crop shows the lips with some face around)."""
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    dx, dy = (x1 - x0) * share, (y1 - y0) * share
+    return x0 - dx, y0 - dy, x1 + dx, y1 + dy
+
+
+def write_overlays(faces_dir: Path, names: list[str], out_dir: Path) -> list[Path]:
+    """Write `overlay_picture` PNGs of the named faces to `out_dir` (not for committing: the faces'
+    licences may not allow it); returns the paths."""
+    entries = {str(e["name"]): e for e in manifest_entries(faces_dir)}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with FaceLandmarker(mode="image") as landmarker:
+        for rank, name in enumerate(names, start=1):
+            face = load_face(faces_dir, entries[name])
+            masks = tuple(lip_mask(face.image, found) for found in landmarker.detect(face.image))
+            rendered = render_masks(face.image, masks, SPILL_SHADE) if masks else face.image
+            path = out_dir / f"{rank:02d}_{name}.png"
+            save_image(path, overlay_picture(face, masks, rendered))
+            written.append(path)
+    return written
 
 
 def jitter(image: np.ndarray, *, frames: int = 300, noise_sigma: float = 2.0, seed: int = 0) -> dict[str, float]:

@@ -62,6 +62,7 @@ def test_malformed_faces_dir_is_reported(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
     from tryon.cli import main
+    from tryon.sources import read_image
 
     entries = json.loads((eval_dir / "manifest.json").read_text())
     picked = [e for e in entries if e["name"] in ("celebamaskhq_demo_0", "celebamaskhq_d63d2aa0", "wflw_12")]
@@ -71,10 +72,16 @@ def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys)
             shutil.copy(eval_dir / entry[key], tmp_path / entry[key])
     (tmp_path / "manifest.json").write_text(json.dumps(picked))
     out = tmp_path / "report.json"
-    assert main(["eval", "--faces", str(tmp_path), "--json", str(out)]) == 0
+    overlays = tmp_path / "build" / "overlays"
+    argv = ["eval", "--faces", str(tmp_path), "--json", str(out), "--overlays", str(overlays), "--worst", "2"]
+    assert main(argv) == 0
     report = json.loads(out.read_text())
     assert (report["n"], report["found"]) == (3, 3)
     assert 0.6 < report["mean_iou"] <= 1.0
     assert {"median_iou", "mean_boundary_f", "mean_teeth_spill", "mean_skin_spill", "mean_texture_corr"} <= set(report)
     assert [f["name"] for f in report["faces"]] == [e["name"] for e in picked]
     assert "celebamaskhq_demo_0" in capsys.readouterr().out
+    worst_two = [row["name"] for row in sorted(report["faces"], key=lambda row: row["iou"])[:2]]
+    written = sorted(overlays.glob("*.png"))
+    assert [p.name for p in written] == [f"01_{worst_two[0]}.png", f"02_{worst_two[1]}.png"]
+    assert read_image(written[0]).shape == (560, 1200, 3)
