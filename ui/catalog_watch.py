@@ -43,7 +43,8 @@ class CatalogWatcher(QObject):
         self._watch()
 
     def _watch(self) -> None:
-        paths = [str(f) for f in self.folders if f.is_dir()] + [str(p) for p in catalog_files(*self.folders)]
+        folders = [f for f in self.folders if f.is_dir()]
+        paths = [str(f) for f in folders] + [str(p) for p in catalog_files(*folders)] if folders else []
         missing = [p for p in paths if p not in set(self._watcher.directories() + self._watcher.files())]
         if missing:
             self._watcher.addPaths(missing)
@@ -52,7 +53,13 @@ class CatalogWatcher(QObject):
         """Every catalog, broken files replaced by their last good version; the problems as text."""
         loaded: list[Catalog | ShadeError] = []
         problems: list[str] = []
-        for path in catalog_files(*self.folders):
+        paths: list[Path] = []
+        for folder in self.folders:
+            try:
+                paths += catalog_files(folder)
+            except ShadeError as exc:  # a folder deleted or unmounted while the app runs
+                problems.append(str(exc))
+        for path in paths:
             checked = check_catalog(path)
             try:
                 catalog = catalog_from_checked(checked, path)

@@ -372,3 +372,18 @@ def test_corrupt_model_gives_a_message_in_the_window(qtbot, tmp_path: Path, monk
         assert win.isVisible()  # the window stays, with the reason and the fix
     finally:
         win.stop()
+
+
+def test_a_catalog_folder_that_disappears_is_reported_and_the_rest_stays(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    shade = {"id": "gone-1", "name": "Gone", "color": "#B01030", "finish": "matte"}
+    (folder / "gone.json").write_text(json.dumps({"brand": "G", "collection": "C", "shades": [shade]}))
+    watcher = CatalogWatcher([SHADES_DIR, folder])
+    assert "gone-1" in {s.id for s in watcher.library.shades}
+    (folder / "gone.json").unlink()
+    folder.rmdir()
+    with qtbot.waitSignal(watcher.problems, timeout=5000) as problems:
+        watcher.reload()
+    assert problems.args[0] == [f"{folder}: shade folder not found"]
+    assert len(watcher.library.shades) == len(load_library().shades)  # the shipped catalogs are still there
