@@ -31,7 +31,7 @@ from tryon.shades import SHADES_DIR, ShadeLibrary
 from tryon.sources import list_cameras
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
-from ui.snapshot import SnapshotDialog
+from ui.snapshot import PictureWriter, SnapshotDialog
 from ui.view import VideoView, to_qimage
 from ui.worker import LiveFrame, Look, Worker
 
@@ -62,6 +62,9 @@ class MainWindow(QMainWindow):
         self.last_frame: LiveFrame | None = None
         self.last_saved: Path | None = None
         self.snapshot_dialog: SnapshotDialog | None = None
+        self.picture_writer = PictureWriter(self)
+        self.picture_writer.saved.connect(self._on_saved)
+        self.picture_writer.failed.connect(self._on_save_failed)
         self.display_latencies_ms: deque[float] = deque(maxlen=2000)
         self.displayed_count = 0
         self._frame_times: deque[float] = deque(maxlen=120)
@@ -347,9 +350,9 @@ class MainWindow(QMainWindow):
             mirror=self.mirror.isChecked(),
             folder=self.pictures_dir(),
             layout=layout,
+            writer=self.picture_writer,
             parent=self,
         )
-        self.snapshot_dialog.saved.connect(self._on_saved)
         self.snapshot_dialog.show()
         return self.snapshot_dialog.save("png")
 
@@ -357,6 +360,14 @@ class MainWindow(QMainWindow):
     def _on_saved(self, path: Path) -> None:
         self.last_saved = path
         self.statusBar().showMessage(f"Saved {path}", 8000)
+        if self.snapshot_dialog is not None:
+            self.snapshot_dialog.on_saved(path)
+
+    @Slot(str)
+    def _on_save_failed(self, message: str) -> None:
+        self.on_error(message)
+        if self.snapshot_dialog is not None:
+            self.snapshot_dialog.message.setText(message)
 
     @Slot()
     def copy_to_clipboard(self) -> None:
@@ -381,9 +392,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def stop(self) -> None:
+        """Stop capture and processing and finish writing pictures (blocks up to a few seconds)."""
         self.worker.stop()
         self.thread.quit()
         self.thread.wait(5000)
+        self.picture_writer.wait()
 
 
 def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> int:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLabel, QPushButton, QRadioButton, QVBoxLayout
 
@@ -18,10 +21,51 @@ from ui.worker import LiveFrame
 _LAYOUT_LABELS = {"picture": "Try-on picture", "before-after": "Before / after", "compare": "Shade collage"}
 
 
-class SnapshotDialog(QDialog):
-    """Shows the frozen frame in a chosen layout; saves PNG/JPEG with shade metadata, copies to the clipboard."""
+class PictureWriter(QObject):
+    """Encodes and writes pictures on a background thread (a 720p PNG takes ~100 ms: too long for the UI
+    thread); reports each file through `saved` or `failed`, delivered on the UI thread."""
 
     saved = Signal(object)  # Path
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-save")
+        self._reserved: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def reserve(self, folder: Path, stem: str, suffix: str) -> Path:
+        """A new file name in `folder` (`stem.suffix`, or `stem-2.suffix`, … when taken or being written)."""
+        with self._lock:
+            path, counter = folder / f"{stem}.{suffix}", 2
+            while path.exists() or path in self._reserved:
+                path, counter = folder / f"{stem}-{counter}.{suffix}", counter + 1
+            self._reserved.add(path)
+            return path
+
+    def write(self, path: Path, picture: np.ndarray, metadata: TryonMetadata) -> None:
+        """Write `picture` (RGB uint8, not modified afterwards) to a reserved `path`, in the background."""
+        self._pool.submit(self._write, path, picture, metadata)
+
+    def _write(self, path: Path, picture: np.ndarray, metadata: TryonMetadata) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_image(path, picture, metadata=metadata)
+        except (OSError, TryonError) as exc:
+            self.failed.emit(f"Could not save the picture: {exc}")
+        else:
+            self.saved.emit(path)
+        finally:
+            with self._lock:
+                self._reserved.discard(path)
+
+    def wait(self) -> None:
+        """Finish every pending write (on close)."""
+        self._pool.shutdown(wait=True)
+
+
+class SnapshotDialog(QDialog):
+    """Shows the frozen frame in a chosen layout; saves PNG/JPEG with shade metadata, copies to the clipboard."""
 
     def __init__(
         self,
@@ -31,11 +75,13 @@ class SnapshotDialog(QDialog):
         mirror: bool,
         folder: Path,
         layout: str,
+        writer: PictureWriter,
         parent=None,  # noqa: ANN001
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Your picture")
         self.frame = frame
+        self.writer = writer
         self.compare = compare
         self.mirror = mirror
         self.folder = folder
@@ -104,29 +150,23 @@ class SnapshotDialog(QDialog):
         if self.picture is not None:
             self._show_preview()
 
-    def save(self, suffix: str) -> Path | None:
-        """Write the picture as PNG or JPEG into the pictures folder; returns the path (None on failure)."""
+    def save(self, suffix: str) -> Path:
+        """Save the picture as PNG or JPEG into the pictures folder, in the background; returns the file's
+        path (the writer's `saved` or `failed` signal follows)."""
         look = self.frame.look
         layout = self.layout_name()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = self.folder / f"tryon-{look.shade.id}-{layout}-{stamp}.{suffix}"
-        counter = 2
-        while path.exists():  # two saves in one second keep both pictures
-            path = self.folder / f"tryon-{look.shade.id}-{layout}-{stamp}-{counter}.{suffix}"
-            counter += 1
+        stem = f"tryon-{look.shade.id}-{layout}-{time.strftime('%Y%m%d-%H%M%S')}"
+        path = self.writer.reserve(self.folder, stem, suffix)
         metadata = TryonMetadata.from_shade(
             look.shade, intensity=look.intensity, layout=layout, compared=self.compare if layout == "compare" else ()
         )
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            save_image(path, self.picture, metadata=metadata)
-        except (OSError, TryonError) as exc:
-            self.message.setText(f"Could not save the picture: {exc}")
-            return None
+        self.writer.write(path, self.picture, metadata)
+        self.message.setText(f"Saving to {path}…")
+        return path
+
+    def on_saved(self, path: Path) -> None:
         self.last_saved = path
         self.message.setText(f"Saved to {path}")
-        self.saved.emit(path)
-        return path
 
     def copy_to_clipboard(self) -> None:
         QGuiApplication.clipboard().setImage(to_qimage(self.picture))

@@ -140,9 +140,9 @@ def test_compare_grid_shows_each_chosen_shade(qtbot, window: MainWindow) -> None
 def test_snapshot_saves_shows_and_shares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     window.shades.select_shade("mv-ruby-hour")
     _wait_for_shade(qtbot, window, "mv-ruby-hour")
-    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # the file is written in the background
+    qtbot.waitUntil(lambda: window.last_saved is not None, timeout=5000)
     saved = window.last_saved
-    assert saved is not None
     assert saved.is_file()
     meta = read_metadata(saved)
     assert meta.shade_id == "mv-ruby-hour"
@@ -154,6 +154,7 @@ def test_snapshot_saves_shows_and_shares(qtbot, window: MainWindow) -> None:  # 
     assert not dialog.preview.pixmap().isNull()
     dialog.set_layout("before-after")
     path = dialog.save("jpg")
+    qtbot.waitUntil(lambda: dialog.last_saved == path, timeout=5000)
     assert path.suffix == ".jpg"
     assert read_metadata(path).layout == "before-after"
     before_after = cv2.imread(str(path))
@@ -172,6 +173,7 @@ def test_snapshot_collage_names_every_compared_shade(qtbot, window: MainWindow) 
         lambda: window.last_frame is not None and window.last_frame.compare_grid is not None, timeout=20_000
     )
     path = window.save_snapshot()
+    qtbot.waitUntil(lambda: window.last_saved == path, timeout=5000)
     meta = read_metadata(path)
     assert meta.layout == "compare"
     assert meta.compared_shade_ids == ("mv-ruby-hour", "ll-coral-wave")
@@ -387,3 +389,19 @@ def test_a_catalog_folder_that_disappears_is_reported_and_the_rest_stays(qtbot, 
         watcher.reload()
     assert problems.args[0] == [f"{folder}: shade folder not found"]
     assert len(watcher.library.shades) == len(load_library().shades)  # the shipped catalogs are still there
+
+
+def test_a_picture_that_cannot_be_written_says_so(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the pictures folder should be")
+    settings = _settings(tmp_path)
+    settings.setValue("pictures_dir", str(blocker))
+    win = _open(qtbot, tmp_path, "demo", settings)
+    try:
+        _wait_for_shade(qtbot, win, win.shades.current_shade().id)
+        win.save_snapshot()
+        qtbot.waitUntil(lambda: "Could not save the picture" in win.hint.text(), timeout=5000)
+        assert "not-a-folder" in win.snapshot_dialog.message.text()
+        assert win.last_saved is None
+    finally:
+        win.stop()
