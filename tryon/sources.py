@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import glob
 import threading
 import time
 from collections.abc import Iterator
@@ -169,21 +168,36 @@ class DemoSource:
             index += 1
 
 
-def list_cameras(max_index: int = 8) -> list[int]:
-    """Indices of the cameras that open, probing only the `/dev/video*` nodes that exist on Linux."""
-    nodes = sorted(glob.glob("/dev/video*"))
-    if nodes:
-        candidates = [int(node.removeprefix("/dev/video")) for node in nodes if node[len("/dev/video") :].isdigit()]
-    elif Path("/dev").is_dir():  # Linux without any video device: nothing to probe
+V4L2_SYSFS = Path("/sys/class/video4linux")
+
+
+def list_cameras(sysfs: Path = V4L2_SYSFS, *, max_index: int = 8) -> list[tuple[int, str]]:
+    """The cameras as (index for `CaptureSource`, name), without opening any.
+
+    On Linux they are read from `sysfs` (video4linux): each capture node's name, skipping the
+    metadata nodes UVC webcams add (their `index` is not 0). Elsewhere indices 0..max_index-1 are
+    probed by opening them, which takes a moment per index.
+    """
+    if sysfs.is_dir():
+        cameras = []
+        for node in sorted(sysfs.glob("video*"), key=lambda p: int(p.name[5:]) if p.name[5:].isdigit() else 1 << 30):
+            if not node.name[5:].isdigit():
+                continue
+            index_file = node / "index"
+            if index_file.is_file() and index_file.read_text().strip() not in ("", "0"):
+                continue  # a second node of the same device: metadata, not frames
+            name_file = node / "name"
+            name = name_file.read_text().strip() if name_file.is_file() else ""
+            cameras.append((int(node.name[5:]), name or f"Camera {node.name[5:]}"))
+        return cameras
+    if Path("/dev").is_dir():  # Linux without video4linux: no cameras
         return []
-    else:
-        candidates = list(range(max_index))
     found = []
-    for index in sorted(candidates)[:max_index]:
+    for index in range(max_index):
         with _quiet_opencv():
             capture = cv2.VideoCapture(index)
         if capture.isOpened():
-            found.append(index)
+            found.append((index, f"Camera {index}"))
         capture.release()
     return found
 

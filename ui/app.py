@@ -184,8 +184,8 @@ class MainWindow(QMainWindow):
         menu.clear()
         group = QActionGroup(menu)
         current = str(self.settings.value("source", "") or "")
-        for index in list_cameras():
-            action = QAction(f"Camera {index}", menu, checkable=True, checked=current == str(index))
+        for index, name in list_cameras():
+            action = QAction(f"{name}  ({index})", menu, checkable=True, checked=current == str(index))
             action.triggered.connect(lambda _=False, spec=str(index): self.set_source(spec))
             group.addAction(action)
             menu.addAction(action)

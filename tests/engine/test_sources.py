@@ -88,8 +88,19 @@ def test_video_file_source_loops_and_a_missing_one_is_named(tmp_path: Path) -> N
         CaptureSource(str(tmp_path / "gone.mp4"))
 
 
-def test_list_cameras_matches_the_video_devices_present() -> None:
-    cameras = list_cameras()
-    assert isinstance(cameras, list)
-    if not list(Path("/dev").glob("video*")):
-        assert cameras == []  # this machine: no webcam, and nothing was probed
+def test_cameras_are_listed_by_name_without_opening_them(tmp_path: Path) -> None:
+    # a video4linux tree like a laptop's: a webcam (capture node 0 + metadata node 1) and a USB camera
+    for node, index, name in (
+        ("video0", "0", "Integrated Camera"),
+        ("video1", "1", "Integrated Camera"),
+        ("video2", "0", "HD Pro Webcam C920"),
+    ):
+        (tmp_path / node).mkdir()
+        (tmp_path / node / "index").write_text(index + "\n")
+        (tmp_path / node / "name").write_text(name + "\n")
+    assert list_cameras(tmp_path) == [(0, "Integrated Camera"), (2, "HD Pro Webcam C920")]
+    empty = tmp_path / "none"
+    empty.mkdir()
+    assert list_cameras(empty) == []
+    if not Path("/sys/class/video4linux").is_dir() or not any(Path("/sys/class/video4linux").iterdir()):
+        assert list_cameras() == []  # this machine: no webcam
