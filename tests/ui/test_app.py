@@ -405,3 +405,21 @@ def test_a_picture_that_cannot_be_written_says_so(qtbot, tmp_path: Path) -> None
         assert win.last_saved is None
     finally:
         win.stop()
+
+
+def test_gui_benchmark_reports_what_the_user_sees(tmp_path: Path) -> None:
+    """`tryon bench --gui` in a fresh process (it owns its QApplication), briefly, offscreen."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "gui.json"
+    code = "from tryon.cli import main; raise SystemExit(main(['bench', '--gui', '--seconds', '0.5', '--json', %r]))"
+    done = subprocess.run([sys.executable, "-c", code % str(out)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert report["frame_size"] == [1280, 720]
+    for mode in ("live", "split", "compare"):
+        row = report[mode]
+        assert row["displayed_fps"] > 0
+        assert 0 < row["latency_ms_p50"] <= row["latency_ms_p95"] <= row["latency_ms_max"]
+    assert report["displayed_fps"] == report["live"]["displayed_fps"]
