@@ -204,3 +204,17 @@ def test_extra_catalog_folder_adds_to_the_shipped_ones(tmp_path: Path, capsys, b
     out = capsys.readouterr().out
     assert "br-new" in out
     assert "39 shades in 4 catalogs" in out
+
+
+def test_bench_reports_every_stage_and_the_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--frames", "10", "--repeats", "10", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    hd = report["1280x720"]
+    assert report["render_vs_naive"] == pytest.approx(report["render_ms_p50"] / report["naive_ms_p50"])
+    assert report["render_ms_p50"] == hd["mask_plus_render_ms"]["p50"]
+    assert set(hd["render_ms_by_finish"]) == {"matte", "satin", "gloss", "sheer", "shimmer", "metallic"}
+    assert hd["frames_with_face"] == 10
+    assert report["pipeline_fps"] > 0
+    assert report["startup_ms"] > 0
+    assert {"1280x720", "1920x1080", "landmarks_ms_p50", "naive_ms_p50", "peak_rss_mb"} <= set(report)

@@ -290,7 +290,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return 0
     from tryon.bench import run_bench
 
-    report = run_bench(frames=args.frames)
+    report = run_bench(frames=args.frames, repeats=args.repeats)
     for key in (
         "landmarks_ms_p50",
         "render_ms_p50",
@@ -381,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", parents=[catalog_option], help="time every stage (p50/p95) and compare with a naive blend"
     )
-    bench.add_argument("--frames", type=int, default=120)
+    bench.add_argument("--frames", type=int, default=120, help="frames per resolution through landmarks and pipeline")
+    bench.add_argument("--repeats", type=int, default=200, help="timed calls of mask, render and the naive blend")
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
     bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
     bench.add_argument(
