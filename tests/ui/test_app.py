@@ -11,6 +11,7 @@ import cv2  # imported first on purpose: cv2 sets Qt plugin paths that must not 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from tryon.colour import rgb_to_lab
@@ -63,16 +64,47 @@ def _lip_colour(win: MainWindow) -> np.ndarray:
     return rgb_to_lab(win.displayed_frame()[lips]).mean(axis=0)
 
 
+def _click_swatch(qtbot, win: MainWindow, shade_id: str) -> None:  # noqa: ANN001
+    """A real mouse click on the shade's row in the list."""
+    shade_list = win.shades.shade_list
+    row = next(
+        r
+        for r in range(shade_list.count())
+        if getattr(shade_list.item(r).data(Qt.ItemDataRole.UserRole), "id", None) == shade_id
+    )
+    shade_list.scrollToItem(shade_list.item(row))
+    centre = shade_list.visualItemRect(shade_list.item(row)).center()
+    qtbot.mouseClick(shade_list.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def _on_screen_lip_colour(win: MainWindow) -> np.ndarray:
+    """Mean Lab of the lips as painted in the view widget (grabbed from the widget, not the frame)."""
+    result = win.last_frame.result
+    ys, xs = np.nonzero(result.masks[0].full_frame(result.rendered.shape[:2]) > 0.9)
+    image = win.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    pixels = pixels[:, : 3 * image.width()].reshape(image.height(), image.width(), 3)
+    rect = win.view.picture_rect()
+    ratio = image.width() / win.view.width()  # device pixels per widget pixel
+    scale = rect.width() / result.rendered.shape[1]
+    sx = ((rect.left() + (xs + 0.5) * scale) * ratio).astype(int)
+    sy = ((rect.top() + (ys + 0.5) * scale) * ratio).astype(int)
+    return rgb_to_lab(pixels[sy, sx]).mean(axis=0)
+
+
 def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    window.shades.select_shade("nv-galaxy-plum")
+    _click_swatch(qtbot, window, "nv-galaxy-plum")
     _wait_for_shade(qtbot, window, "nv-galaxy-plum")
-    plum = _lip_colour(window)
-    window.shades.select_shade("ll-coral-wave")
+    qtbot.wait(100)  # let the view paint that frame
+    plum, plum_shown = _lip_colour(window), _on_screen_lip_colour(window)
+    _click_swatch(qtbot, window, "ll-coral-wave")
     _wait_for_shade(qtbot, window, "ll-coral-wave")
-    coral = _lip_colour(window)
-    # coral is lighter and more yellow (b*) than plum
-    assert coral[0] > plum[0] + 5
-    assert coral[2] > plum[2] + 10
+    qtbot.wait(100)
+    coral, coral_shown = _lip_colour(window), _on_screen_lip_colour(window)
+    # coral is lighter and more yellow (b*) than plum, in the frame and in the pixels on screen
+    for light, dark in ((coral, plum), (coral_shown, plum_shown)):
+        assert light[0] > dark[0] + 5
+        assert light[2] > dark[2] + 10
     assert window.displayed_count > 0
 
 
