@@ -205,7 +205,7 @@ def _caption(canvas: np.ndarray, text: str, left: int, bottom: int, width: int) 
 
     size = int(np.clip(width / 22, 13, 30))
     band_h = int(size * 1.9)
-    band = canvas[bottom - band_h : bottom, left : left + width]
+    band = canvas[max(0, bottom - band_h) : bottom, left : left + width]
     band[:] = (band.astype(np.uint16) * 2 // 5).astype(np.uint8)
     image = Image.fromarray(band)
     font = caption_font(size)

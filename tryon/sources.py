@@ -248,9 +248,10 @@ class FrameGrabber:
         while not self._stop.is_set():
             try:
                 frame = self.source.read()
-            except SourceError as exc:
+            except Exception as exc:  # noqa: BLE001 - any capture failure ends this source, with a message
+                error = exc if isinstance(exc, SourceError) else SourceError(f"the source failed: {exc}")
                 with self._condition:
-                    self._error = exc
+                    self._error = error
                     self._condition.notify_all()
                 return
             with self._condition:

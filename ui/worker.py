@@ -23,6 +23,7 @@ from tryon.shades import Shade
 from tryon.sources import CaptureSource, DemoSource, FrameGrabber
 
 _RETRY_S = 2.0
+_STALL_S = 3.0  # a source that sends nothing for this long is reopened
 _FOCUS_EASING = 0.2  # how fast the compare grid's crop follows the faces (share of the gap per frame)
 
 
@@ -129,6 +130,7 @@ class Worker(QObject):
         grabber: FrameGrabber | None = None
         started = time.monotonic()
         last_ts = -1
+        last_frame_at = started
         try:
             while not self._stop.is_set():
                 with self._lock:
@@ -145,12 +147,15 @@ class Worker(QObject):
                         self._stop.wait(_RETRY_S)
                         continue
                     grabber = FrameGrabber(source)
+                    last_frame_at = time.monotonic()
                     pipeline.reset()
                     self._focus = None
                     self.status.emit(message)
                     self.source_opened.emit("demo" if isinstance(source, DemoSource) else (spec or "0"))
                 try:
                     captured = grabber.latest(timeout_s=0.5)
+                    if captured is None and time.monotonic() - last_frame_at > _STALL_S:
+                        raise SourceError(f"no frame for {_STALL_S:.0f} s from the camera or stream")
                 except SourceError as exc:
                     grabber.close()
                     grabber = None
@@ -159,6 +164,7 @@ class Worker(QObject):
                     continue
                 if captured is None:
                     continue
+                last_frame_at = time.monotonic()
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms
                 result = pipeline.process(

@@ -104,3 +104,22 @@ def test_cameras_are_listed_by_name_without_opening_them(tmp_path: Path) -> None
     assert list_cameras(empty) == []
     if not Path("/sys/class/video4linux").is_dir() or not any(Path("/sys/class/video4linux").iterdir()):
         assert list_cameras() == []  # this machine: no webcam
+
+
+def test_any_capture_failure_becomes_a_source_error() -> None:
+    class Broken:
+        realtime = True
+        fps = 30.0
+
+        def read(self) -> np.ndarray:
+            raise RuntimeError("USB transfer failed")
+
+        def close(self) -> None:
+            pass
+
+    grabber = FrameGrabber(Broken())
+    try:
+        with pytest.raises(SourceError, match="the source failed: USB transfer failed"):
+            grabber.latest(timeout_s=2.0)
+    finally:
+        grabber.close()

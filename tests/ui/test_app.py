@@ -455,3 +455,44 @@ def test_gui_benchmark_reports_what_the_user_sees(tmp_path: Path) -> None:
         assert row["displayed_fps"] > 0
         assert 0 < row["latency_ms_p50"] <= row["latency_ms_p95"] <= row["latency_ms_max"]
     assert report["displayed_fps"] == report["live"]["displayed_fps"]
+
+
+def test_a_camera_that_stops_sending_is_reopened(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import ui.worker
+
+    opened = []
+
+    class Stalling:
+        """Sends five frames, then nothing (a camera that hangs without an error)."""
+
+        realtime = True
+        fps = 30.0
+
+        def __init__(self) -> None:
+            self.sent = 0
+            self.closed = threading.Event()
+            self.demo = ui.worker.DemoSource(size_wh=(640, 360))
+
+        def read(self) -> np.ndarray:
+            if self.sent >= 5:
+                self.closed.wait(10)
+                raise ui.worker.SourceError("closed")
+            self.sent += 1
+            time.sleep(1 / 30)
+            return self.demo.frame(self.sent)
+
+        def close(self) -> None:
+            self.closed.set()
+
+    def open_stalling(spec, fps=30.0):  # noqa: ANN001, ANN202
+        opened.append(Stalling())
+        return opened[-1], ""
+
+    monkeypatch.setattr(ui.worker, "open_source", open_stalling)
+    win = _open(qtbot, tmp_path, "stalling")
+    try:
+        qtbot.waitUntil(lambda: "no frame for 3 s" in win.hint.text(), timeout=15_000)
+        assert "retrying" in win.hint.text()
+        qtbot.waitUntil(lambda: len(opened) >= 2, timeout=10_000)  # opened again after the retry pause
+    finally:
+        win.stop()
