@@ -314,13 +314,15 @@ def _mutate(data: object, rng: random.Random) -> object:
     return rng.choice(_NASTY)
 
 
-def test_fuzzed_catalogs_give_a_catalog_or_a_clean_error() -> None:
-    """Thousands of mutated catalogs (structure and raw text): each yields a catalog or located problems, never an
-    exception; whatever the checker accepts, the JSON Schema accepts too."""
+def test_fuzzed_catalog_files_give_a_catalog_or_a_clean_error(tmp_path: Path) -> None:
+    """Thousands of mutated catalog files (structure, raw text and raw bytes), each loaded from disk as the app
+    loads it: a catalog or located problems, never an exception; whatever the checker accepts, the JSON Schema
+    accepts too."""
     rng = random.Random(20261125)
     validator = jsonschema.Draft202012Validator(schema())
     sources = [p.read_text(encoding="utf-8") for p in sorted(SHADES_DIR.glob("*.json"))]
     outcomes = {"valid": 0, "invalid": 0}
+    path = tmp_path / "fuzz.json"
     runs = 3000
     for run in range(runs):
         text = rng.choice(sources)
@@ -336,16 +338,20 @@ def test_fuzzed_catalogs_give_a_catalog_or_a_clean_error() -> None:
             for _ in range(rng.randint(1, 4)):
                 data = _mutate(data, rng)
             text = json.dumps(data, allow_nan=True)
-        checked = check_catalog_text(text, Path("fuzz.json"))
+        raw = text.encode("utf-8")
+        if run % 50 == 0:  # bytes that are not UTF-8
+            position = rng.randrange(len(raw))
+            raw = raw[:position] + bytes([rng.choice([0xFF, 0xC3, 0x80])]) + raw[position:]
+        path.write_bytes(raw)
+        checked = check_catalog(path)
         if checked.errors:
             outcomes["invalid"] += 1
-            assert all(str(p).startswith("fuzz.json") for p in checked.problems)
+            assert all(str(p).startswith(str(path)) for p in checked.problems)
             with pytest.raises(ShadeError):
-                catalog_from_checked(checked, Path("fuzz.json"))
+                load_catalog(path)
         else:
             outcomes["valid"] += 1
-            catalog = catalog_from_checked(checked, Path("fuzz.json"))
-            assert catalog.shades
+            assert load_catalog(path).shades
             validator.validate(checked.raw)
     assert outcomes["valid"] > 100
     assert outcomes["invalid"] > 1000
