@@ -35,6 +35,7 @@ LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 3
 # Faces narrower than this share of the frame are missed by the short-range detector; we look
 # for them with a Haar cascade and run the landmarker on an enlarged crop around each.
 _CROP_SIZE_PX = 384
+_CASCADE_SIDE_PX = 640  # the cascade runs on the frame shrunk to this; faces down to ~24 px there are found
 _CROP_MARGIN = 0.9  # crop side = face box side * (1 + 2 * margin)
 
 RunningMode = Literal["image", "video"]
@@ -342,7 +343,7 @@ class FaceLandmarker:
         """Cascade boxes for this frame: at once in image mode; in video mode whatever the background
         pass finished since the last call (a few ms old), starting a new pass when one is due."""
         if self.mode == "image":
-            return self._cascade_boxes(frame, max_side_px=640, scale_factor=1.1)
+            return self._cascade_boxes(frame)
         boxes: list[tuple[float, float, float, float, float]] = []
         if self._cascade_pending is not None and self._cascade_pending.done():
             boxes = self._cascade_pending.result()
@@ -350,26 +351,23 @@ class FaceLandmarker:
         if self._cascade_pending is None and (searching or self._calls % self._small_every == 0):
             if self._cascade_thread is None:
                 self._cascade_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-cascade")
-            self._cascade_pending = self._cascade_thread.submit(
-                self._cascade_boxes, frame, max_side_px=480, scale_factor=1.2
-            )
+            self._cascade_pending = self._cascade_thread.submit(self._cascade_boxes, frame)
         return boxes
 
-    def _cascade_boxes(
-        self, frame: np.ndarray, *, max_side_px: int, scale_factor: float
-    ) -> list[tuple[float, float, float, float, float]]:
-        """Haar-cascade face boxes (x0, y0, x1, y1, confidence) on the frame shrunk to `max_side_px`
-        (coarser and faster in video mode: 480 px, scale step 1.2 — ~15 ms instead of ~45 ms here)."""
+    def _cascade_boxes(self, frame: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+        """Haar-cascade face boxes (x0, y0, x1, y1, confidence) on the frame shrunk to 640 px (~45 ms
+        here; in video mode on the background thread). A coarser pass (480 px, scale step 1.2, ~15 ms)
+        missed a 130 px face in a 720p frame, the kiosk case this pass exists for."""
         import cv2
 
         if self._cascade is None:
             self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-        scale = min(1.0, max_side_px / max(gray.shape))
+        scale = min(1.0, _CASCADE_SIDE_PX / max(gray.shape))
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rects, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=scale_factor, minNeighbors=5, minSize=(24, 24), outputRejectLevels=True
+            gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24), outputRejectLevels=True
         )
         boxes = []
         for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=False):

@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import cv2
@@ -62,6 +63,22 @@ def test_small_face_in_a_wide_frame_is_found(landmarker: FaceLandmarker, astrona
     lips = faces[0].lips_outer.mean(axis=0)
     assert 700 < lips[0] < 700 + head.shape[1]
     assert 300 < lips[1] < 300 + head.shape[0]
+
+
+def test_small_face_is_found_and_kept_in_a_video(astronaut: np.ndarray) -> None:
+    """The same in VIDEO mode, where the cascade runs on a background thread: a ~130 px face in a 720p
+    stream is found within a few frames and then landmarked on every frame."""
+    head = cv2.resize(astronaut, (400, 400), interpolation=cv2.INTER_AREA)
+    frame = np.full((720, 1280, 3), 120, dtype=np.uint8)
+    frame[200:600, 800:1200] = head
+    found = []
+    with FaceLandmarker(mode="video") as landmarker:
+        for i in range(30):
+            found.append(len(landmarker.detect(frame, i * 33)))
+            time.sleep(0.02)  # a camera's frame interval, so the background pass can finish
+    first = found.index(1)
+    assert first <= 10
+    assert all(n == 1 for n in found[first:])
 
 
 def test_video_mode_needs_increasing_timestamps(astronaut: np.ndarray) -> None:
