@@ -496,3 +496,26 @@ def test_a_camera_that_stops_sending_is_reopened(qtbot, tmp_path: Path, monkeypa
         qtbot.waitUntil(lambda: len(opened) >= 2, timeout=10_000)  # opened again after the retry pause
     finally:
         win.stop()
+
+
+def test_qt_calls_keep_none_alive(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every void-returning call, so a window
+    that paints for minutes aborted with "deallocating None". The pin in pyproject.toml avoids that build;
+    this catches any build that does it again: None's reference count must not sink while the app runs."""
+    import sys
+
+    from PySide6.QtGui import QColor, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        painter.setPen(QColor(1, 2, 3))
+    painter.end()
+    assert sys.getrefcount(None) > before - 100
+    window.set_mode("split")  # the most painting per frame
+    qtbot.waitUntil(lambda: window.displayed_count > 3, timeout=20_000)
+    before, shown = sys.getrefcount(None), window.displayed_count
+    qtbot.wait(2000)
+    assert window.displayed_count > shown + 20
+    assert sys.getrefcount(None) > before - 500
