@@ -227,7 +227,7 @@ class FaceLandmarker:
         max_faces: int = 4,
         model_path: Path | None = None,
         find_small_faces: bool = True,
-        small_face_every_n: int = 15,
+        small_face_every_n: int = 30,
     ) -> None:
         if mode not in ("image", "video"):
             raise ValueError(f"mode must be 'image' or 'video', but got {mode!r}")
