@@ -49,8 +49,6 @@ def _catalog_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def _cmd_shades_check(args: argparse.Namespace) -> int:
-    import json
-
     from tryon.shade_format import Problem
     from tryon.shades import SHADES_DIR, check_catalog
 
@@ -61,24 +59,14 @@ def _cmd_shades_check(args: argparse.Namespace) -> int:
     checked_set = {f.resolve() for f in files}
     for shipped in sorted(SHADES_DIR.glob("*.json")):  # ids must be unique across every catalog Tryon loads
         if shipped.resolve() not in checked_set:
-            raw = check_catalog(shipped).raw
-            owners.update({s["id"]: shipped for s in (raw or {}).get("shades", [])})
+            owners.update({shade_id: shipped for shade_id, _ in check_catalog(shipped).shade_ids})
     errors = warnings = shades = 0
     for path in files:
         checked = check_catalog(path)
         problems = list(checked.problems)
         shades += len((checked.raw or {}).get("shades", []))
-        try:  # ids clash across files even when a file has other errors
-            text = path.read_text(encoding="utf-8")
-            listed = json.loads(text).get("shades", [])
-        except (OSError, ValueError, AttributeError):
-            text, listed = "", []
-        for shade in listed if isinstance(listed, list) else []:
-            shade_id = shade.get("id") if isinstance(shade, dict) else None
-            if not isinstance(shade_id, str):
-                continue
+        for shade_id, line in checked.shade_ids:  # ids clash across files even when a file has other errors
             if owners.get(shade_id, path) != path:
-                line = text.count("\n", 0, max(0, text.find(f'"{shade_id}"'))) + 1
                 message = f"is already used in {owners[shade_id]}; ids must be unique across all catalogs"
                 problems.append(Problem(path, line, f"shade '{shade_id}'", "id", message))
             owners.setdefault(shade_id, path)

@@ -120,7 +120,7 @@ def _ombre_liner_targets(
     depth, to_edge = lip_depth(mask)
     per_pixel = np.broadcast_to(target, (*depth.shape, 3)).astype(np.float32)
     if shade.ombre is not None:
-        inner = rgb_to_lab(np.array(shade.ombre.inner_rgb, dtype=np.uint8))
+        inner = _hex_lab(shade.ombre.inner_color)
         half = 0.5 * max(shade.ombre.feather, 0.02)
         outer_share = _smoothstep(shade.ombre.inner_ratio - half, shade.ombre.inner_ratio + half, depth)
         per_pixel = inner + (per_pixel - inner) * outer_share[..., None]
@@ -128,7 +128,7 @@ def _ombre_liner_targets(
     if shade.liner is not None:
         line_px = max(1.0, shade.liner.width_mm / _MOUTH_WIDTH_MM * width_px)
         liner_weight = 1.0 - _smoothstep(line_px - 0.5, line_px + 0.5, to_edge)
-        liner_lab = rgb_to_lab(np.array(shade.liner.rgb, dtype=np.uint8))
+        liner_lab = _hex_lab(shade.liner.color)
     return per_pixel, liner_weight, liner_lab
 
 

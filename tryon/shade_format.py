@@ -226,6 +226,7 @@ class CheckedCatalog:
 
     raw: dict[str, Any] | None
     problems: tuple[Problem, ...]
+    shade_ids: tuple[tuple[str, int | None], ...] = ()  # every text id in the file with its line, errors or not
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -262,6 +263,13 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
         )
         return CheckedCatalog(None, tuple(problems))
 
+    listed = raw.get("shades") if isinstance(raw.get("shades"), list) else []
+    shade_ids = tuple(
+        (shade["id"], line_of(index, "id"))
+        for index, shade in enumerate(listed)
+        if isinstance(shade, dict) and isinstance(shade.get("id"), str)
+    )
+
     def report_at(index: int | None, where: str, severity: str = "error") -> Report:
         return lambda field, message: problems.append(
             Problem(path, line_of(index, field), where, field, message, severity)
@@ -274,12 +282,12 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
         report_at(None, "catalog")(
             "format", f"is {declared}, newer than this Tryon reads (up to {CURRENT_FORMAT}); update Tryon"
         )
-        return CheckedCatalog(None, tuple(problems))
+        return CheckedCatalog(None, tuple(problems), shade_ids)
     file_format = declared if declared_ok else CURRENT_FORMAT  # a broken "format" is reported below
     _validate_object(raw, root, None, report_at(None, "catalog"), file_format)
     if declared_ok and declared >= 2 and "version" not in raw:
         report_at(None, "catalog")("version", 'is missing (required from format 2), e.g. "version": "2027.1"')
-    shades = raw.get("shades") if isinstance(raw.get("shades"), list) else []
+    shades = listed
     shade_node = root["$defs"]["shade"]
     seen_ids: dict[str, int] = {}
     for index, shade in enumerate(shades):
@@ -307,7 +315,7 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
         problems += _warnings(shades, path, line_of)
     has_errors = any(p.severity == "error" for p in problems)
     problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
-    return CheckedCatalog(None if has_errors else raw, tuple(problems))
+    return CheckedCatalog(None if has_errors else raw, tuple(problems), shade_ids)
 
 
 def _warnings(shades: list[dict], path: Path, line_of: Callable[[int | None, str | None], int | None]) -> list[Problem]:

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from tryon.errors import ImageError, TryonError
+from tryon.export import caption_font
 from tryon.shades import Catalog, Shade
 
 TILE_WH = (200, 150)
@@ -170,12 +171,6 @@ _INK, _MUTED, _PAPER = (40, 36, 42), (120, 114, 122), (255, 255, 255)
 _LABEL_W, _GAP, _HEADER_H, _SECTION_H = 390, 8, 70, 44
 
 
-def _font(size: int, bold: bool = False):  # noqa: ANN202 - PIL font
-    from tryon.export import caption_font
-
-    return caption_font(size, bold=bold)
-
-
 def chip(shade: Shade, size: int = 56) -> np.ndarray:
     """A round swatch chip (RGBA uint8): colour, ombre centre, liner ring, gloss highlight, shimmer flecks."""
     from PIL import Image, ImageDraw
@@ -225,7 +220,7 @@ def _page(sheet: SheetResult, rows: Sequence[Shade], title: str):  # noqa: ANN20
     height = _HEADER_H + (len(rows) + 1) * (tile_h + _GAP) + sections * _SECTION_H + _GAP
     page = Image.new("RGB", (width, height), _PAPER)
     draw = ImageDraw.Draw(page)
-    draw.text((_GAP * 2, 18), title, fill=_INK, font=_font(24, bold=True))
+    draw.text((_GAP * 2, 18), title, fill=_INK, font=caption_font(24, bold=True))
     blank = np.full((tile_h, tile_w, 3), 236, np.uint8)
 
     def paste_row(y: int, tiles: list[np.ndarray | None]) -> None:
@@ -233,24 +228,26 @@ def _page(sheet: SheetResult, rows: Sequence[Shade], title: str):  # noqa: ANN20
             page.paste(Image.fromarray(tile if tile is not None else blank), (_LABEL_W + k * (tile_w + _GAP), y))
 
     y = _HEADER_H
-    draw.text((_GAP * 2, y + tile_h / 2 - 10), "Bare lips", fill=_MUTED, font=_font(18))
+    draw.text((_GAP * 2, y + tile_h / 2 - 10), "Bare lips", fill=_MUTED, font=caption_font(18))
     paste_row(y, [face.bare for face in sheet.faces])
     for k, face in enumerate(sheet.faces):
         label = face.path.stem if not face.problem else f"{face.path.stem}: no face found"
-        draw.text((_LABEL_W + k * (tile_w + _GAP), y - 20), label[:28], fill=_MUTED, font=_font(13))
+        draw.text((_LABEL_W + k * (tile_w + _GAP), y - 20), label[:28], fill=_MUTED, font=caption_font(13))
     section = None
     y += tile_h + _GAP
     for shade in rows:
         if (shade.brand, shade.collection) != section:  # a heading where a new collection starts
             section = (shade.brand, shade.collection)
             draw.line((_GAP * 2, y + _SECTION_H - 8, width - _GAP, y + _SECTION_H - 8), fill=(220, 214, 222), width=1)
-            draw.text((_GAP * 2, y + 10), f"{shade.brand} · {shade.collection}", fill=_INK, font=_font(17, bold=True))
+            draw.text(
+                (_GAP * 2, y + 10), f"{shade.brand} · {shade.collection}", fill=_INK, font=caption_font(17, bold=True)
+            )
             y += _SECTION_H
         swatch = Image.fromarray(chip(shade, 60))
         page.paste(swatch, (_GAP * 2, y + (tile_h - 60) // 2), swatch)
         name, details = _shade_label(shade)
-        draw.text((_GAP * 2 + 72, y + tile_h / 2 - 24), name, fill=_INK, font=_font(19, bold=True))
-        draw.text((_GAP * 2 + 72, y + tile_h / 2 + 4), details, fill=_MUTED, font=_font(13))
+        draw.text((_GAP * 2 + 72, y + tile_h / 2 - 24), name, fill=_INK, font=caption_font(19, bold=True))
+        draw.text((_GAP * 2 + 72, y + tile_h / 2 + 4), details, fill=_MUTED, font=caption_font(13))
         paste_row(y, [face.tiles.get(shade.id) for face in sheet.faces])
         y += tile_h + _GAP
     return page
