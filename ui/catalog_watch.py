@@ -45,13 +45,14 @@ class CatalogWatcher(QObject):
     def _watch(self) -> None:
         folders = [f for f in self.folders if f.is_dir()]
         paths = [str(f) for f in folders] + [str(p) for p in catalog_files(*folders)] if folders else []
-        missing = [p for p in paths if p not in set(self._watcher.directories() + self._watcher.files())]
+        watched = set(self._watcher.directories() + self._watcher.files())
+        missing = [p for p in paths if p not in watched]
         if missing:
             self._watcher.addPaths(missing)
 
     def _load(self) -> tuple[ShadeLibrary, list[str]]:
         """Every catalog, broken files replaced by their last good version; the problems as text."""
-        loaded: list[Catalog | ShadeError] = []
+        loaded: list[Catalog | ShadeError] = []  # only catalogs here: a broken file is its last good version or absent
         problems: list[str] = []
         paths: list[Path] = []
         for folder in self.folders:
