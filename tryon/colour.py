@@ -17,8 +17,9 @@ def rgb_to_lab(rgb_u8: np.ndarray) -> np.ndarray:
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """float32 Lab (..., 3) → sRGB uint8, rounded and clipped."""
     lab = np.asarray(lab, dtype=np.float32)
-    rgb = cv2.cvtColor(lab.reshape(1, -1, 3), cv2.COLOR_Lab2RGB).reshape(lab.shape)
-    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    rgb = cv2.cvtColor(lab.reshape(1, -1, 3), cv2.COLOR_Lab2RGB)
+    np.maximum(rgb, 0.0, out=rgb)  # out-of-gamut colours come back slightly negative
+    return cv2.convertScaleAbs(rgb, alpha=255.0).reshape(lab.shape)  # rounds and saturates at 255
 
 
 def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:

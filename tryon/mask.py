@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -25,7 +27,8 @@ def disk(radius_px: int) -> np.ndarray:
 
 
 _SUPPORT_KERNEL = disk(_OUTSIDE_SUPPORT_PX)
-_ROI_MARGIN_PER_WIDTH = 0.12
+# The ROI only has to hold the feather: alpha is 0 beyond _OUTSIDE_SUPPORT_PX outside the contour.
+_ROI_MARGIN_PX = _OUTSIDE_SUPPORT_PX + 2
 # Lip-likeness: how many robust spreads from the lips' own colour a pixel may be before it loses
 # paint, and over how many more spreads the paint fades out.
 _DARK_SPREADS = 4.0
@@ -44,7 +47,10 @@ class LipMask:
     alpha over the same ROI (1 inside the inner contour), used by finishes that shade inward.
     `corners_xy` is float32 (2, 2): the mouth corners in frame pixels, which anchor patterns
     (shimmer) to the lips so they move with the face. `inner_xy` is float32 (N, 2): the inner lip
-    contour (the mouth line) in ROI pixels, for effects measured from it (ombre).
+    contour (the mouth line) in ROI pixels, for effects measured from it (ombre). `source` is the
+    ROI of the frame the mask was made from, RGB uint8 (h, w, 3), and `lab` the same pixels in CIE
+    Lab, float32 (h, w, 3), both read-only: a render of a frame whose ROI still holds these pixels
+    reuses `lab` instead of converting again (None: the render converts).
     """
 
     roi: tuple[int, int, int, int]
@@ -52,6 +58,8 @@ class LipMask:
     opening: np.ndarray = field(repr=False)
     corners_xy: np.ndarray = field(repr=False)
     inner_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32), repr=False)
+    source: np.ndarray | None = field(default=None, repr=False)
+    lab: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         y0, y1, x0, x1 = self.roi
@@ -60,6 +68,12 @@ class LipMask:
             array = getattr(self, name)
             if array.dtype != np.float32 or array.shape != expected:
                 raise ValueError(f"{name} must be float32 {expected}, but got {array.dtype} {array.shape}")
+        if (self.source is None) != (self.lab is None):
+            raise ValueError("source and lab go together: give both or neither")
+        for name, dtype in (("source", np.uint8), ("lab", np.float32)):
+            array = getattr(self, name)
+            if array is not None and (array.dtype != dtype or array.shape != (*expected, 3)):
+                raise ValueError(f"{name} must be {np.dtype(dtype)} {(*expected, 3)}, but got {array.dtype} {array.shape}")
         if self.corners_xy.shape != (2, 2):
             raise ValueError(f"corners_xy must have shape (2, 2), but got {self.corners_xy.shape}")
 
@@ -76,6 +90,13 @@ class LipMask:
         return out
 
 
+@functools.lru_cache(maxsize=8)
+def _segment_steps(samples: int) -> np.ndarray:
+    steps = np.linspace(0.0, 1.0, samples, endpoint=False)
+    steps.setflags(write=False)
+    return steps
+
+
 def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES_PER_SEGMENT) -> np.ndarray:
     """Centripetal Catmull-Rom spline through a closed polygon (no corners, no overshoot loops).
 
@@ -88,7 +109,8 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
     p1 = np.asarray(points, dtype=np.float64)
     if p1.shape[-2] < 3:
         raise ValueError(f"need at least 3 points, but got {p1.shape[-2]}")
-    p0, p2, p3 = np.roll(p1, 1, -2), np.roll(p1, -1, -2), np.roll(p1, -2, -2)
+    count = p1.shape[-2]
+    p0, p2, p3 = (np.take(p1, (np.arange(count) + shift) % count, axis=-2) for shift in (-1, 1, 2))
 
     def step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.maximum(np.sqrt(((b - a) ** 2).sum(axis=-1)), 1e-6) ** 0.5
@@ -98,7 +120,7 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
     t1 = step(p0, p1)[..., None]
     t2 = t1 + step(p1, p2)[..., None]
     t3 = t2 + step(p2, p3)[..., None]
-    t = t1 + (t2 - t1) * np.linspace(0.0, 1.0, samples_per_segment, endpoint=False)
+    t = t1 + (t2 - t1) * _segment_steps(samples_per_segment)
 
     def mix(a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
         """Barry-Goldman pyramid step: blend curves a and b by where t lies in [ta, tb]."""
@@ -115,37 +137,50 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
 def fill_soft(polygon_xy: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
     """Filled polygon as float32 (H, W) area coverage in [0, 1]; coordinates in pixels.
 
-    Rasterised at `_SUPERSAMPLE`× and area-averaged, so coverage is exact to 1/16 px²: thin or
-    collapsed polygons (pressed lips) cover ~nothing, unlike OpenCV's anti-aliased outline.
+    Rasterised at `_SUPERSAMPLE`× (only over the polygon's bounding box) and area-averaged, so
+    coverage is exact to 1/16 px²: thin or collapsed polygons (pressed lips) cover ~nothing,
+    unlike OpenCV's anti-aliased outline.
     """
     height, width = size_hw
-    canvas = np.zeros((height * _SUPERSAMPLE, width * _SUPERSAMPLE), dtype=np.uint8)
+    out = np.zeros((height, width), dtype=np.float32)
+    (low_x, low_y), (high_x, high_y) = polygon_xy.min(axis=0), polygon_xy.max(axis=0)
+    x0, y0 = min(width, max(0, math.floor(low_x))), min(height, max(0, math.floor(low_y)))
+    x1, y1 = min(width, max(0, math.ceil(high_x) + 1)), min(height, max(0, math.ceil(high_y) + 1))
+    if x1 <= x0 or y1 <= y0:
+        return out
+    canvas = np.zeros(((y1 - y0) * _SUPERSAMPLE, (x1 - x0) * _SUPERSAMPLE), dtype=np.uint8)
     # Pixel (0, 0) covers [0, 1) x [0, 1); sub-pixel centres sit at (k + 0.5) / _SUPERSAMPLE.
-    fixed = np.round((polygon_xy * _SUPERSAMPLE - 0.5) * (1 << _SUBPIXEL_BITS)).astype(np.int32)
-    cv2.fillPoly(canvas, [fixed], 255, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS)
-    coverage = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA)
-    return coverage.astype(np.float32) * np.float32(1.0 / 255.0)
+    local = (polygon_xy - np.array([x0, y0], dtype=np.float32)) * _SUPERSAMPLE - 0.5
+    cv2.fillPoly(canvas, [np.round(local * (1 << _SUBPIXEL_BITS)).astype(np.int32)], 255, shift=_SUBPIXEL_BITS)
+    coverage = cv2.resize(canvas, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    out[y0:y1, x0:x1] = coverage * np.float32(1.0 / 255.0)
+    return out
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of a non-empty 1-D array (the upper middle value when the count is even; ~6× faster than np.median)."""
+    middle = len(values) // 2
+    return float(np.partition(values, middle)[middle])
 
 
 def lip_roi(face: Face, size_hw: tuple[int, int]) -> tuple[int, int, int, int]:
-    """(y0, y1, x0, x1) box around the outer lip contour plus a margin, clipped to the frame."""
+    """(y0, y1, x0, x1) box around the outer lip contour plus the feather's margin, clipped to the frame."""
     outer = face.lips_outer
-    margin = max(4.0, _ROI_MARGIN_PER_WIDTH * face.lips_width_px)
+    margin = _ROI_MARGIN_PX
     x0, y0 = np.floor(outer.min(axis=0) - margin).astype(int)
     x1, y1 = np.ceil(outer.max(axis=0) + margin).astype(int)
     height, width = size_hw
     return max(0, int(y0)), min(height, int(y1)), max(0, int(x0)), min(width, int(x1))
 
 
-def lip_likeness(roi_rgb: np.ndarray, outer_cover: np.ndarray, opening: np.ndarray, width_px: float) -> np.ndarray:
-    """How much each ROI pixel looks like these lips, float32 (h, w) in [0, 1].
+def lip_likeness(lab: np.ndarray, outer_cover: np.ndarray, opening: np.ndarray, width_px: float) -> np.ndarray:
+    """How much each ROI pixel (`lab`: float32 (h, w, 3) CIE Lab) looks like these lips, float32 (h, w) in [0, 1].
 
     A colour model of the lips' own core (median and robust spread of L* and a*, away from the
     edges) marks what the landmark contours wrongly include: teeth (much less red, or much
     brighter on grayscale photos), the mouth's dark cavity and beard (much darker). Lip creases
     and shading lie well within the spread and keep full paint.
     """
-    lab = rgb_to_lab(roi_rgb)
     lightness, redness = lab[..., 0], lab[..., 1]
     margin = max(1, round(0.03 * width_px))
     lip_core = cv2.erode(((outer_cover > 0.99) & (opening < 0.01)).astype(np.uint8), disk(margin)) > 0
@@ -153,9 +188,9 @@ def lip_likeness(roi_rgb: np.ndarray, outer_cover: np.ndarray, opening: np.ndarr
     if lip_core.sum() < 20:
         return np.ones(lightness.shape, dtype=np.float32)
     lip_l, lip_a = lightness[lip_core], redness[lip_core]
-    l_median, a_median = float(np.median(lip_l)), float(np.median(lip_a))
-    l_spread = max(4.0, 1.4826 * float(np.median(np.abs(lip_l - l_median))))
-    a_spread = max(2.5, 1.4826 * float(np.median(np.abs(lip_a - a_median))))
+    l_median, a_median = _median(lip_l), _median(lip_a)
+    l_spread = max(4.0, 1.4826 * _median(np.abs(lip_l - l_median)))
+    a_spread = max(2.5, 1.4826 * _median(np.abs(lip_a - a_median)))
     too_dark = np.maximum(0.0, (l_median - lightness) / l_spread - _DARK_SPREADS)
     if a_median > _MIN_LIP_REDNESS:  # colour photo: teeth and skin are less red than lips
         off_colour = np.maximum(0.0, (a_median - redness) / a_spread - _PALE_SPREADS)
@@ -191,8 +226,12 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
     outer_cover = fill_soft(outer_curve, roi_hw)
     opening = fill_soft(inner_curve, roi_hw)
     alpha = outer_cover * (1.0 - opening)
+    source = frame[y0:y1, x0:x1].copy()
+    lab = rgb_to_lab(source)
+    source.setflags(write=False)
+    lab.setflags(write=False)
     if refine:
-        alpha *= lip_likeness(frame[y0:y1, x0:x1], outer_cover, opening, face.lips_width_px)
+        alpha *= lip_likeness(lab, outer_cover, opening, face.lips_width_px)
     if feather_px is None:
         feather_px = float(np.clip(_FEATHER_PER_WIDTH * face.lips_width_px, _MIN_FEATHER_PX, _MAX_FEATHER_PX))
     if feather_px > 0:
@@ -208,4 +247,6 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         opening=opening,
         corners_xy=corners,
         inner_xy=np.ascontiguousarray(face.lips_inner - offset, dtype=np.float32),
+        source=source,
+        lab=lab,
     )

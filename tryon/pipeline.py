@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,13 +32,14 @@ class StageTimings:
 
 @dataclass(frozen=True)
 class FrameResult:
-    """A processed frame: `original` and `rendered` are RGB uint8 (H, W, 3).
+    """A processed frame: `rendered` and `original` are RGB uint8 (H, W, 3).
 
     `faces` and `masks` are in the same order; `faces_found` is False when no face was seen and
-    `rendered` is then the original frame, unchanged.
+    `rendered` is then the original frame, unchanged. A frame rendered in place keeps only the
+    pixels it painted over (`painted_over`: (ROI slices, RGB uint8 pixels) per mask), and rebuilds
+    `original` from them the first time it is asked for.
     """
 
-    original: np.ndarray = field(repr=False)
     rendered: np.ndarray = field(repr=False)
     faces: tuple[Face, ...]
     masks: tuple[LipMask, ...] = field(repr=False)
@@ -45,15 +47,37 @@ class FrameResult:
     intensity: float
     timings: StageTimings
     timestamp_ms: int | None = None
+    unrendered: np.ndarray | None = field(default=None, repr=False)
+    painted_over: tuple[tuple[tuple[slice, slice], np.ndarray], ...] = field(default=(), repr=False)
 
     @property
     def faces_found(self) -> bool:
         return bool(self.faces)
 
+    @functools.cached_property
+    def original(self) -> np.ndarray:
+        """The frame before rendering."""
+        if self.unrendered is not None:
+            return self.unrendered
+        if not self.painted_over:
+            return self.rendered
+        frame = self.rendered.copy()
+        for slices, pixels in self.painted_over:
+            frame[slices] = pixels
+        return frame
 
-def render_masks(frame: np.ndarray, masks: tuple[LipMask, ...], shade: Shade, *, intensity: float = 1.0) -> np.ndarray:
-    """`frame` (RGB uint8) with every mask's lips coloured by `shade`; the input is not modified."""
-    out = frame.copy()  # one copy for all faces; each face's lips are painted into it
+
+def render_masks(
+    frame: np.ndarray,
+    masks: tuple[LipMask, ...],
+    shade: Shade,
+    *,
+    intensity: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """`frame` (RGB uint8) with every mask's lips coloured by `shade`: painted into one copy for all
+    faces, or into `out` (which may be `frame` itself: then nothing but the lips is written)."""
+    out = frame.copy() if out is None else out
     for mask in masks:
         apply_shade(out, mask, shade, intensity=intensity, out=out)
     return out
@@ -99,10 +123,13 @@ class Pipeline:
         *,
         intensity: float = 1.0,
         timestamp_ms: int | None = None,
+        in_place: bool = False,
     ) -> FrameResult:
         """Find the faces in `frame` (RGB uint8 (H, W, 3)) and colour their lips with `shade`.
 
-        `shade=None` finds faces and masks but renders nothing (the "before" view).
+        `shade=None` finds faces and masks but renders nothing (the "before" view). `in_place=True`
+        paints the lips into `frame` itself and keeps only the pixels painted over, which saves a
+        full-frame copy per frame (0.2 ms at 1280×720): for callers that own the frame (a live view).
         """
         check_frame(frame)
         t0 = time.perf_counter()
@@ -113,8 +140,14 @@ class Pipeline:
         t2 = time.perf_counter()
         masks = tuple(lip_mask(frame, face) for face in faces)
         t3 = time.perf_counter()
+        painted_over: tuple[tuple[tuple[slice, slice], np.ndarray], ...] = ()
+        in_place = in_place and frame.flags.writeable and frame.flags.c_contiguous
         if shade is not None and masks and intensity > 0:
-            rendered = render_masks(frame, masks, shade, intensity=intensity)
+            if in_place:  # each mask holds a copy of the pixels it will paint over
+                painted_over = tuple(
+                    (mask.slices, frame[mask.slices].copy() if mask.source is None else mask.source) for mask in masks
+                )
+            rendered = render_masks(frame, masks, shade, intensity=intensity, out=frame if in_place else None)
         else:
             rendered = frame
         t4 = time.perf_counter()
@@ -125,8 +158,9 @@ class Pipeline:
             render_ms=(t4 - t3) * 1000,
         )
         return FrameResult(
-            original=frame,
             rendered=rendered,
+            unrendered=None if in_place else frame,
+            painted_over=painted_over,
             faces=faces,
             masks=masks,
             shade=shade,

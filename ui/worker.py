@@ -167,8 +167,9 @@ class Worker(QObject):
                 last_frame_at = time.monotonic()
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms
+                # The captured frame is this thread's alone: paint into it, no full-frame copy.
                 result = pipeline.process(
-                    captured.frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms
+                    captured.frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms, in_place=True
                 )
                 grid = self._compare_grid(result, look) if len(look.compare) >= 2 else None
                 if look.view == "compare" and grid is not None:

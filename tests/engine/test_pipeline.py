@@ -60,3 +60,32 @@ def test_several_faces_share_one_copy_and_the_input_is_untouched(library, astron
     np.testing.assert_array_equal(both, apply_shade(apply_shade(pair, masks[0], shade), masks[1], shade))
     assert not np.array_equal(both[:, :512], pair[:, :512])
     assert not np.array_equal(both[:, 512:], pair[:, 512:])
+
+
+def test_in_place_render_paints_the_given_frame_and_can_give_back_the_original(library) -> None:  # noqa: ANN001
+    """The live view renders into the frame it owns: same pixels as rendering into a copy, no
+    full-frame copy, and `original` rebuilt from the painted-over pixels equals the input."""
+    shade = library.get("nv-berry-ombre")
+    frame = DemoSource().frame(7)
+    untouched = frame.copy()
+    with Pipeline(mode="image") as pipeline:
+        copied = pipeline.process(untouched.copy(), shade, intensity=0.9)
+        in_place = pipeline.process(frame, shade, intensity=0.9, in_place=True)
+    assert in_place.rendered is frame
+    np.testing.assert_array_equal(in_place.rendered, copied.rendered)
+    assert not np.array_equal(frame, untouched)
+    np.testing.assert_array_equal(in_place.original, untouched)
+    outside = np.ones(frame.shape[:2], dtype=bool)
+    for mask in in_place.masks:
+        outside[mask.slices] = False
+    np.testing.assert_array_equal(frame[outside], untouched[outside])
+
+
+def test_in_place_on_a_read_only_frame_renders_into_a_copy(library) -> None:  # noqa: ANN001
+    frame = DemoSource().frame(3)
+    frame.setflags(write=False)
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(frame, library.get("mv-ruby-hour"), in_place=True)
+    assert result.rendered is not frame
+    assert result.original is frame
+    assert not np.array_equal(result.rendered, frame)

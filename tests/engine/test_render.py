@@ -177,3 +177,18 @@ def test_liner_darkens_the_outer_edge_only(close_up) -> None:  # noqa: ANN001
     lined_out = rgb_to_lab(apply_shade(astronaut, mask, lined)[mask.slices])
     assert (plain_out[rim][:, 0] - lined_out[rim][:, 0]).mean() > 8  # the rim is drawn darker
     assert np.abs(plain_out[middle] - lined_out[middle]).max() < 1.0  # the middle of the lips is untouched
+
+
+def test_the_masks_lab_is_used_only_for_the_pixels_it_was_made_from(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
+    """A mask carries the Lab of its ROI so the render need not convert it again; given another
+    frame (here a dimmed one) the render converts that frame's pixels instead."""
+    from dataclasses import replace
+
+    mask = lip_mask(astronaut, astronaut_face)
+    bare = replace(mask, source=None, lab=None)
+    shade = library.get("ll-coral-wave")
+    dim = (astronaut.astype(np.float32) * 0.35).astype(np.uint8)
+    for frame in (astronaut, dim):
+        np.testing.assert_array_equal(apply_shade(frame, mask, shade), apply_shade(frame, bare, shade))
+    with pytest.raises(ValueError, match="source and lab go together"):
+        replace(mask, lab=None)
