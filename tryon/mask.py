@@ -91,14 +91,25 @@ class LipMask:
 
 
 @functools.lru_cache(maxsize=8)
-def _segment_steps(samples: int) -> np.ndarray:
-    steps = np.linspace(0.0, 1.0, samples, endpoint=False)
-    steps.setflags(write=False)
-    return steps
+def _hermite_basis(samples: int) -> np.ndarray:
+    """Cubic Hermite basis (h00, h10, h01, h11) at `samples` even steps of [0, 1): float64 (samples, 4)."""
+    s = np.linspace(0.0, 1.0, samples, endpoint=False)
+    basis = np.stack([2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2], axis=1)
+    basis.setflags(write=False)
+    return basis
+
+
+@functools.lru_cache(maxsize=8)
+def _neighbours(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of each vertex's previous, next and next-but-one vertex on a closed polygon."""
+    return tuple((np.arange(count) + shift) % count for shift in (-1, 1, 2))  # type: ignore[return-value]
 
 
 def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES_PER_SEGMENT) -> np.ndarray:
     """Centripetal Catmull-Rom spline through a closed polygon (no corners, no overshoot loops).
+
+    Each segment is evaluated as the cubic Hermite curve with the centripetal tangents (the same
+    curve as the Barry-Goldman pyramid, in one matrix product).
 
     Args:
         points: float (..., N, 2) polygon vertices, N >= 3; leading axes are independent polygons
@@ -106,32 +117,24 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
     Returns:
         float32 (..., N * samples_per_segment, 2) points on a smooth closed curve through every vertex.
     """
-    p1 = np.asarray(points, dtype=np.float64)
-    if p1.shape[-2] < 3:
-        raise ValueError(f"need at least 3 points, but got {p1.shape[-2]}")
-    count = p1.shape[-2]
-    p0, p2, p3 = (np.take(p1, (np.arange(count) + shift) % count, axis=-2) for shift in (-1, 1, 2))
+    points = np.asarray(points, dtype=np.float64)
+    leading, count = points.shape[:-2], points.shape[-2]
+    if count < 3:
+        raise ValueError(f"need at least 3 points, but got {count}")
+    p1 = points.reshape(-1, count, 2)
+    before, after, after2 = _neighbours(count)
+    p0, p2, p3 = p1[:, before], p1[:, after], p1[:, after2]
 
-    def step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.maximum(np.sqrt(((b - a) ** 2).sum(axis=-1)), 1e-6) ** 0.5
+    def knot_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # centripetal: sqrt of the chord length
+        d = b - a
+        return np.maximum(np.sqrt(np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2)), 1e-6)[..., None]
 
-    # Knots per segment, shape (..., N, 1); t runs from t1 to t2 along the segment p1 -> p2.
-    t0 = np.zeros(p1.shape[:-1] + (1,))
-    t1 = step(p0, p1)[..., None]
-    t2 = t1 + step(p1, p2)[..., None]
-    t3 = t2 + step(p2, p3)[..., None]
-    t = t1 + (t2 - t1) * _segment_steps(samples_per_segment)
-
-    def mix(a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
-        """Barry-Goldman pyramid step: blend curves a and b by where t lies in [ta, tb]."""
-        wa = ((tb - t) / (tb - ta))[..., None]
-        return wa * a + (1.0 - wa) * b
-
-    a1 = mix(p0[..., None, :], p1[..., None, :], t0, t1)
-    a2 = mix(p1[..., None, :], p2[..., None, :], t1, t2)
-    a3 = mix(p2[..., None, :], p3[..., None, :], t2, t3)
-    curve = mix(mix(a1, a2, t0, t2), mix(a2, a3, t1, t3), t1, t2)
-    return curve.reshape(*p1.shape[:-2], -1, 2).astype(np.float32)
+    d01, d12, d23 = knot_step(p0, p1), knot_step(p1, p2), knot_step(p2, p3)
+    tangent1 = ((p1 - p0) / d01 - (p2 - p0) / (d01 + d12) + (p2 - p1) / d12) * d12
+    tangent2 = ((p2 - p1) / d12 - (p3 - p1) / (d12 + d23) + (p3 - p2) / d23) * d12
+    controls = np.stack([p1, tangent1, p2, tangent2]).reshape(4, -1)
+    curve = (_hermite_basis(samples_per_segment) @ controls).reshape(samples_per_segment, -1, count, 2)
+    return curve.transpose(1, 2, 0, 3).reshape(*leading, count * samples_per_segment, 2).astype(np.float32)
 
 
 def fill_soft(polygon_xy: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -196,8 +199,8 @@ def lip_likeness(lab: np.ndarray, outer_cover: np.ndarray, opening: np.ndarray, 
         off_colour = np.maximum(0.0, (a_median - redness) / a_spread - _PALE_SPREADS)
     else:  # grayscale or washed out: teeth are brighter than lips
         off_colour = np.maximum(0.0, (lightness - l_median) / l_spread - _BRIGHT_SPREADS)
-    likeness = np.clip(1.0 - (too_dark + off_colour) / _FALLOFF_SPREADS, 0.0, 1.0).astype(np.float32)
-    return cv2.GaussianBlur(likeness, (0, 0), sigmaX=0.7)
+    # Not blurred here: the edge feather blurs alpha × likeness anyway.
+    return np.clip(1.0 - (too_dark + off_colour) / _FALLOFF_SPREADS, 0.0, 1.0).astype(np.float32)
 
 
 def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, refine: bool = True) -> LipMask:
