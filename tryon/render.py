@@ -23,8 +23,8 @@ _LIGHT_ADAPTATION = 0.6
 _MIN_ALPHA = 1.0 / 512.0
 # Shimmer: sparkle cells per mouth width; a cell holds at most one fleck.
 _SHIMMER_CELLS_PER_WIDTH = 70.0
-_MOUTH_WIDTH_MM = 50.0
-_PIXEL = np.dtype([("r", np.uint8), ("g", np.uint8), ("b", np.uint8)])  # one RGB pixel as one element  # an adult mouth, corner to corner: turns liner widths in mm into pixels
+_MOUTH_WIDTH_MM = 50.0  # an adult mouth, corner to corner: turns liner widths in mm into pixels
+_PIXEL = np.dtype([("r", np.uint8), ("g", np.uint8), ("b", np.uint8)])  # one RGB pixel as one array element
 
 
 def shade_lab(shade: Shade) -> np.ndarray:
@@ -235,12 +235,13 @@ def apply_shade(
         new_l = new_l + (liner_l - new_l) * liner_weight
         new_a = new_a + (liner_lab[1] - new_a) * liner_weight
         new_b = new_b + (liner_lab[2] - new_b) * liner_weight
-    painted = np.empty_like(lab)
-    painted[:, 0], painted[:, 1], painted[:, 2] = np.clip(new_l, 0.0, 100.0), new_a, new_b
-    painted -= lab
-    painted *= (alpha * np.float32(shade.opacity * intensity))[:, None]
-    painted += lab
-    rgb = lab_to_rgb(painted)
+    # lab + (painted - lab) × alpha × opacity, in place in one (n, 3) buffer.
+    blended = np.empty_like(lab)
+    blended[:, 0], blended[:, 1], blended[:, 2] = np.clip(new_l, 0.0, 100.0), new_a, new_b
+    blended -= lab
+    blended *= (alpha * np.float32(shade.opacity * intensity))[:, None]
+    blended += lab
+    rgb = lab_to_rgb(blended)
     if out.flags.c_contiguous:  # np.put of whole pixels at flat frame indices: ~3× faster than out[rows, cols] = …
         y0, _, x0, _ = mask.roi
         np.put(out.view(_PIXEL).reshape(-1), (rows + y0) * out.shape[1] + (cols + x0), rgb.view(_PIXEL).reshape(-1))
