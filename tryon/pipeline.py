@@ -141,7 +141,7 @@ class Pipeline:
         masks = tuple(lip_mask(frame, face) for face in faces)
         t3 = time.perf_counter()
         painted_over: tuple[tuple[tuple[slice, slice], np.ndarray], ...] = ()
-        in_place = in_place and frame.flags.writeable and frame.flags.c_contiguous
+        in_place = in_place and frame.flags.writeable
         if shade is not None and masks and intensity > 0:
             if in_place:  # each mask holds a copy of the pixels it will paint over
                 painted_over = tuple(
