@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from skimage import data
 
-from tryon.export import collage, faces_box, save_image
-from tryon.pipeline import Pipeline, render_masks
-from tryon.shades import load_library
+from tryon.catalog.library import load_library
+from tryon.engine.pipeline import Pipeline, render_masks
+from tryon.media.export import collage, faces_box, save_image
 
 FINISH_SHADES = {
     "matte": "mv-ruby-hour",

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tryon.shades import load_library
+from tryon.catalog.library import load_library
 from ui.app import MainWindow
 
 

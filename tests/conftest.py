@@ -29,7 +29,7 @@ def eval_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def eval_faces(eval_dir: Path):  # noqa: ANN201 - list[EvalFace]
-    from tryon.evalset import load_eval_set
+    from tryon.quality.evalset import load_eval_set
 
     return load_eval_set(eval_dir)
 
@@ -45,14 +45,14 @@ def astronaut() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def library():  # noqa: ANN201 - ShadeLibrary
-    from tryon.shades import load_library
+    from tryon.catalog.library import load_library
 
     return load_library()
 
 
 @pytest.fixture(scope="session")
 def landmarker() -> Iterator[object]:
-    from tryon.landmarks import FaceLandmarker
+    from tryon.engine.landmarks import FaceLandmarker
 
     with FaceLandmarker(mode="image") as found:
         yield found

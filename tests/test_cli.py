@@ -5,10 +5,10 @@ import cv2
 import numpy as np
 import pytest
 
+from tryon.catalog.library import SHADES_DIR, load_library
 from tryon.cli import main
-from tryon.export import read_metadata
-from tryon.shades import SHADES_DIR, load_library
-from tryon.sources import DemoSource, read_image
+from tryon.media.export import read_metadata
+from tryon.media.sources import DemoSource, read_image
 
 
 @pytest.fixture
@@ -213,8 +213,12 @@ def test_bench_reports_every_stage_and_the_ratio(tmp_path: Path) -> None:
     hd = report["1280x720"]
     assert report["render_vs_naive"] == pytest.approx(report["render_ms_p50"] / report["naive_ms_p50"])
     assert report["render_ms_p50"] == hd["render_ms"]["p50"] == hd["render_ms_by_finish"]["satin"]["p50"]
-    assert report["mask_plus_render_vs_naive"] == pytest.approx(hd["mask_plus_render_ms"]["p50"] / report["naive_ms_p50"])
-    assert report["render_into_copy_vs_naive"] == pytest.approx(hd["render_into_copy_ms"]["p50"] / report["naive_ms_p50"])
+    assert report["mask_plus_render_vs_naive"] == pytest.approx(
+        hd["mask_plus_render_ms"]["p50"] / report["naive_ms_p50"]
+    )
+    assert report["render_into_copy_vs_naive"] == pytest.approx(
+        hd["render_into_copy_ms"]["p50"] / report["naive_ms_p50"]
+    )
     assert set(hd["render_ms_by_finish"]) == {"matte", "satin", "gloss", "sheer", "shimmer", "metallic"}
     assert hd["frames_with_face"] == 10
     assert report["pipeline_fps"] > 0

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tryon.catalog.library import SHADES_DIR, ShadeLibrary
 from tryon.errors import TryonError
-from tryon.shades import SHADES_DIR, ShadeLibrary
-from tryon.sources import list_cameras
+from tryon.media.sources import list_cameras
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog

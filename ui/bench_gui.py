@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tryon.shades import load_library
+from tryon.catalog.library import load_library
 from ui.app import MainWindow
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from tryon.errors import ShadeError
-from tryon.shades import (
-    Catalog,
+from tryon.catalog.library import (
     ShadeLibrary,
     catalog_files,
     catalog_from_checked,
     check_catalog,
     library_from_catalogs,
 )
+from tryon.catalog.model import Catalog
+from tryon.errors import ShadeError
 
 _SETTLE_MS = 150  # editors write a file in several steps; reload once they are done
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
-from tryon.shades import Shade, ShadeLibrary
+from tryon.catalog.library import ShadeLibrary
+from tryon.catalog.model import Shade
 
 _SHADE_ROLE = Qt.ItemDataRole.UserRole
 MAX_COMPARE = 4

@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLabel, QPushButton, QRadioButton, QVBoxLayout
 
+from tryon.catalog.model import Shade
 from tryon.errors import TryonError
-from tryon.export import TryonMetadata, compose_picture, save_image
-from tryon.shades import Shade
+from tryon.media.export import TryonMetadata, compose_picture, save_image
 from ui.view import to_qimage
 from ui.worker import LiveFrame
 

@@ -2,7 +2,7 @@
 
 The UI thread never runs inference or rendering. Settings arrive through `set_look` and
 `set_source` (thread-safe, read once per frame); results leave as `LiveFrame` values through the
-`frame_ready` signal. Capture runs on its own thread (`tryon.sources.FrameGrabber`) that keeps
+`frame_ready` signal. Capture runs on its own thread (`tryon.media.grabber.FrameGrabber`) that keeps
 only the newest frame, so a busy worker skips stale frames instead of queueing them.
 """
 
@@ -16,11 +16,11 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from tryon.catalog.model import Shade
+from tryon.engine.pipeline import FrameResult, Pipeline
 from tryon.errors import SourceError, TryonError
-from tryon.export import compose_picture, faces_box
-from tryon.pipeline import FrameResult, Pipeline
-from tryon.shades import Shade
-from tryon.sources import CaptureSource, DemoSource, FrameGrabber
+from tryon.media.export import compose_picture, faces_box
+from tryon.media.sources import CaptureSource, DemoSource, FrameGrabber
 
 _RETRY_S = 2.0
 _STALL_S = 3.0  # a source that sends nothing for this long is reopened

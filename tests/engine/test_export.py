@@ -3,8 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tryon.engine.pipeline import Pipeline
 from tryon.errors import ImageError
-from tryon.export import (
+from tryon.media.export import (
     TryonMetadata,
     collage,
     compose_picture,
@@ -13,8 +14,7 @@ from tryon.export import (
     save_image,
     side_by_side,
 )
-from tryon.pipeline import Pipeline
-from tryon.sources import read_image
+from tryon.media.sources import read_image
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tryon.engine.landmarks import MODEL_PATH, Face, FaceLandmarker, read_model
 from tryon.errors import ModelError
-from tryon.landmarks import MODEL_PATH, Face, FaceLandmarker, read_model
 
 
 def test_astronaut_face_has_lips_in_the_lower_face(astronaut_face: Face) -> None:

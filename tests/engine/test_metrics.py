@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tryon.colour import rgb_to_lab
-from tryon.evalset import EvalSetError, load_eval_set
-from tryon.metrics import boundary_f, changed, iou, teeth_spill
+from tryon.quality.evalset import EvalSetError, load_eval_set
+from tryon.quality.metrics import boundary_f, changed, iou, teeth_spill
 
 
 def _rect(y0: int, y1: int, x0: int, x1: int, shape=(100, 100)) -> np.ndarray:  # noqa: ANN001
@@ -62,7 +62,7 @@ def test_malformed_faces_dir_is_reported(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
     from tryon.cli import main
-    from tryon.sources import read_image
+    from tryon.media.sources import read_image
 
     entries = json.loads((eval_dir / "manifest.json").read_text())
     picked = [e for e in entries if e["name"] in ("celebamaskhq_demo_0", "celebamaskhq_d63d2aa0", "wflw_12")]

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tryon.pipeline import Pipeline
-from tryon.sources import DemoSource
+from tryon.engine.pipeline import Pipeline
+from tryon.media.sources import DemoSource
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +46,9 @@ def test_no_shade_gives_the_before_view(library, astronaut) -> None:  # noqa: AN
 
 
 def test_several_faces_share_one_copy_and_the_input_is_untouched(library, astronaut, landmarker) -> None:  # noqa: ANN001
-    from tryon.mask import lip_mask
-    from tryon.pipeline import render_masks
-    from tryon.render import apply_shade
+    from tryon.engine.mask import lip_mask
+    from tryon.engine.pipeline import render_masks
+    from tryon.engine.render import apply_shade
 
     pair = np.ascontiguousarray(np.concatenate([astronaut, astronaut[:, ::-1]], axis=1))
     before = pair.copy()

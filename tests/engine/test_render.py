@@ -2,12 +2,13 @@ import cv2
 import numpy as np
 import pytest
 
+from tryon.catalog.finishes import FINISHES
+from tryon.catalog.model import Liner, Ombre, Shade
 from tryon.colour import delta_e_2000, rgb_to_lab
-from tryon.landmarks import Face
-from tryon.mask import lip_mask
-from tryon.metrics import teeth_spill, texture_correlation
-from tryon.render import apply_shade, lip_depth, shade_lab
-from tryon.shades import FINISHES, Liner, Ombre, Shade
+from tryon.engine.landmarks import Face
+from tryon.engine.mask import lip_mask
+from tryon.engine.render import apply_shade, lip_depth, shade_lab
+from tryon.quality.metrics import teeth_spill, texture_correlation
 
 
 def test_pixels_beyond_3px_outside_the_lips_are_bit_identical(astronaut_face, astronaut, library) -> None:  # noqa: ANN001

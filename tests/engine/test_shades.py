@@ -5,10 +5,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tryon.catalog.csv_import import catalog_json, import_csv
+from tryon.catalog.finishes import FINISHES
+from tryon.catalog.format import check_catalog_text, schema
+from tryon.catalog.library import SHADES_DIR, catalog_from_checked, check_catalog, load_catalog, load_library
 from tryon.errors import ShadeError
-from tryon.shade_csv import catalog_json, import_csv
-from tryon.shade_format import check_catalog_text, schema
-from tryon.shades import FINISHES, SHADES_DIR, catalog_from_checked, check_catalog, load_catalog, load_library
 
 GOOD = {"id": "x-red", "name": "Test Red", "color": "#B0122B", "finish": "matte", "opacity": 0.8}
 

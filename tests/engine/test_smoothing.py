@@ -1,7 +1,7 @@
 import numpy as np
 
-from tryon.landmarks import Face
-from tryon.smoothing import LandmarkSmoother
+from tryon.engine.landmarks import Face
+from tryon.engine.smoothing import LandmarkSmoother
 
 
 def _noisy(face: Face, rng: np.random.Generator, sigma: float, shift=(0.0, 0.0)) -> Face:  # noqa: ANN001

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tryon.errors import SourceError
-from tryon.sources import CaptureSource, DemoSource, FrameGrabber, list_cameras
+from tryon.media.sources import CaptureSource, DemoSource, FrameGrabber, list_cameras
 
 
 class _Counting:

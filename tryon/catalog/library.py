@@ -1,7 +1,8 @@
-"""Lipstick shades and brand catalogs, loaded from `assets/shades/*.json`.
+"""Loading shade catalogs: one file (`load_catalog`), the shipped folder plus brand folders (`load_library`),
+the catalog files of folders (`catalog_files`) and the one rule that spans files: shade ids are unique.
 
-The format is defined by `tryon/shade_catalog.schema.json` and documented in `docs/shades.md`;
-`tryon.shade_format` validates it. A minimal catalog file::
+The format is defined by `tryon/catalog/shade_catalog.schema.json` and documented in `docs/shades.md`;
+`tryon.catalog.format` validates it. A minimal catalog file::
 
     {"brand": "Example Cosmetics", "collection": "Velvet 2027",
      "shades": [{"id": "velvet-ruby", "name": "Ruby Hour", "color": "#9B1B30", "finish": "matte"}]}
@@ -9,111 +10,23 @@ The format is defined by `tryon/shade_catalog.schema.json` and documented in `do
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tryon.catalog.finishes import finish_of
+from tryon.catalog.format import CheckedCatalog, Problem, check_catalog_text
+from tryon.catalog.model import Catalog, Liner, Ombre, Shade
 from tryon.errors import ShadeError
-from tryon.shade_format import CheckedCatalog, Problem, check_catalog_text
+from tryon.resources import bundled_path
 
-SHADES_DIR = Path(__file__).resolve().parent.parent / "assets" / "shades"
-FINISHES = ("matte", "satin", "gloss", "sheer", "shimmer", "metallic")
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-# Per-finish defaults for optional parameters a shade file may leave out.
-_DEFAULT_GLOSS = {"matte": 0.0, "satin": 0.35, "gloss": 0.8, "sheer": 0.5, "shimmer": 0.45, "metallic": 0.6}
-
-
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    """'#RRGGBB' → (r, g, b) ints in 0–255."""
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-@dataclass(frozen=True)
-class Ombre:
-    """Two-tone lips: `inner_color` from the mouth line over `inner_ratio` of the lip depth, fading
-    over `feather` (share of lip depth) into the shade's colour at the lip edge."""
-
-    inner_color: str
-    inner_ratio: float = 0.45
-    feather: float = 0.5
-
-    @property
-    def inner_rgb(self) -> tuple[int, int, int]:
-        return hex_to_rgb(self.inner_color)
-
-
-@dataclass(frozen=True)
-class Liner:
-    """Lip liner along the outer lip edge, `width_mm` wide on real lips (a mouth is ~50 mm wide)."""
-
-    color: str
-    width_mm: float = 0.8
-
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        return hex_to_rgb(self.color)
-
-
-@dataclass(frozen=True)
-class Shade:
-    """One lipstick shade. Colours are sRGB hex; amounts are in [0, 1]."""
-
-    id: str
-    name: str
-    color: str
-    finish: str
-    opacity: float = 0.8
-    gloss: float = 0.0
-    shimmer_color: str = "#FFFFFF"
-    shimmer_density: float = 0.0
-    shimmer_size: float = 1.0
-    ombre: Ombre | None = None
-    liner: Liner | None = None
-    tags: tuple[str, ...] = ()
-    sku: str | None = None
-    url: str | None = None
-    price: float | None = None
-    currency: str | None = None
-    brand: str = ""
-    collection: str = ""
-
-    def __post_init__(self) -> None:
-        if not _HEX.match(self.color):
-            raise ValueError(f"color must be '#RRGGBB', but got {self.color!r}")
-        if self.finish not in FINISHES:
-            raise ValueError(f"finish must be one of {FINISHES}, but got {self.finish!r}")
-        for name in ("opacity", "gloss", "shimmer_density"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], but got {value}")
-
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        """The shade colour as sRGB (r, g, b) in 0–255."""
-        return hex_to_rgb(self.color)
-
-    @property
-    def shimmer_rgb(self) -> tuple[int, int, int]:
-        return hex_to_rgb(self.shimmer_color)
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """A brand collection: the shades of one catalog file, in file order."""
-
-    brand: str
-    collection: str
-    shades: tuple[Shade, ...] = field(repr=False)
-    path: Path | None = None
-    format: int = 1
-    version: str | None = None
-    warnings: tuple[Problem, ...] = field(default=(), repr=False)
+SHADES_DIR = bundled_path("assets/shades")
 
 
 def shade_from_raw(raw: dict[str, Any], *, brand: str, collection: str, currency: str | None = None) -> Shade:
     """A `Shade` from a validated shade object, with per-finish defaults filled in."""
     finish = raw["finish"]
+    defaults = finish_of(finish)
     ombre = raw.get("ombre")
     liner = raw.get("liner")
     return Shade(
@@ -122,9 +35,9 @@ def shade_from_raw(raw: dict[str, Any], *, brand: str, collection: str, currency
         color=raw["color"].upper(),
         finish=finish,
         opacity=float(raw.get("opacity", 0.8)),
-        gloss=float(raw.get("gloss", _DEFAULT_GLOSS[finish])),
+        gloss=float(raw.get("gloss", defaults.default_gloss)),
         shimmer_color=raw.get("shimmer_color", "#FFFFFF").upper(),
-        shimmer_density=float(raw.get("shimmer_density", 0.5 if finish in ("shimmer", "metallic") else 0.0)),
+        shimmer_density=float(raw.get("shimmer_density", defaults.default_shimmer_density)),
         shimmer_size=float(raw.get("shimmer_size", 1.0)),
         ombre=None
         if ombre is None

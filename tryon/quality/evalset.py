@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from tryon.errors import TryonError
-from tryon.sources import read_image
+from tryon.media.sources import read_image
 
 
 class EvalSetError(TryonError):

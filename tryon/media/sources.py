@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from tryon.errors import ImageError, SourceError
+from tryon.resources import bundled_path
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -111,7 +112,7 @@ class CaptureSource:
         self._capture.release()
 
 
-DEMO_FACE_PATH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "astronaut.png"
+DEMO_FACE_PATH = bundled_path("assets/demo/astronaut.png")
 
 
 class DemoSource:

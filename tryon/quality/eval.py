@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tryon.evalset import EvalFace, load_face, manifest_entries
-from tryon.export import collage, save_image
-from tryon.landmarks import FaceLandmarker
-from tryon.mask import lip_mask
-from tryon.metrics import boundary_f, changed, iou, skin_spill, teeth_spill, texture_correlation
-from tryon.pipeline import Pipeline, render_masks
-from tryon.shades import Shade
+from tryon.catalog.model import Shade
+from tryon.engine.landmarks import FaceLandmarker
+from tryon.engine.mask import lip_mask
+from tryon.engine.pipeline import Pipeline, render_masks
+from tryon.media.export import collage, save_image
+from tryon.quality.evalset import EvalFace, load_face, manifest_entries
+from tryon.quality.metrics import boundary_f, changed, iou, skin_spill, teeth_spill, texture_correlation
 
 # A strong red matte at full intensity: the hardest case for spill.
 SPILL_SHADE = Shade(id="eval-red", name="Eval Red", color="#C0102A", finish="matte", opacity=1.0)

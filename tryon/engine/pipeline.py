@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tryon.landmarks import Face, FaceLandmarker, RunningMode, check_frame
-from tryon.mask import LipMask, lip_mask
-from tryon.render import apply_shade
-from tryon.shades import Shade
-from tryon.smoothing import LandmarkSmoother
+from tryon.catalog.model import Shade
+from tryon.engine.landmarks import Face, FaceLandmarker, RunningMode, check_frame
+from tryon.engine.mask import LipMask, lip_mask
+from tryon.engine.render import apply_shade
+from tryon.engine.smoothing import LandmarkSmoother
 
 
 @dataclass(frozen=True)

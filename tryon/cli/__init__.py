@@ -22,7 +22,7 @@ def _intensity(text: str) -> float:
 
 
 def _library(args: argparse.Namespace):  # noqa: ANN202 - returns ShadeLibrary, imported lazily
-    from tryon.shades import load_library
+    from tryon.catalog.library import load_library
 
     library = load_library(*(args.catalog or ()))
     for error in library.errors:
@@ -49,8 +49,8 @@ def _catalog_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def _cmd_shades_check(args: argparse.Namespace) -> int:
-    from tryon.shade_format import Problem
-    from tryon.shades import SHADES_DIR, check_catalog
+    from tryon.catalog.format import Problem
+    from tryon.catalog.library import SHADES_DIR, check_catalog
 
     files = _catalog_paths(args.paths)
     if not files:
@@ -82,7 +82,7 @@ def _cmd_shades_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_shades_import(args: argparse.Namespace) -> int:
-    from tryon.shade_csv import catalog_json, import_csv
+    from tryon.catalog.csv_import import catalog_json, import_csv
 
     data, checked = import_csv(
         args.csv, brand=args.brand, collection=args.collection, version=args.version, currency=args.currency
@@ -102,8 +102,8 @@ def _cmd_shades_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_sheet(args: argparse.Namespace) -> int:
-    from tryon.shades import load_catalog
-    from tryon.sheet import face_images, render_sheet, save_sheet, sheet_title
+    from tryon.catalog.library import load_catalog
+    from tryon.media.sheet import face_images, render_sheet, save_sheet, sheet_title
 
     catalogs = [load_catalog(path) for path in _catalog_paths(args.catalogs)]
     faces = face_images(args.faces)
@@ -121,9 +121,9 @@ def _cmd_sheet(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from tryon.export import TryonMetadata, save_image, side_by_side
-    from tryon.pipeline import Pipeline
-    from tryon.sources import read_image
+    from tryon.engine.pipeline import Pipeline
+    from tryon.media.export import TryonMetadata, save_image, side_by_side
+    from tryon.media.sources import read_image
 
     shade = _library(args).get(args.shade)
     frame = read_image(args.image)
@@ -140,9 +140,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_mask(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from tryon.export import save_image
-    from tryon.pipeline import Pipeline
-    from tryon.sources import read_image
+    from tryon.engine.pipeline import Pipeline
+    from tryon.media.export import save_image
+    from tryon.media.sources import read_image
 
     frame = read_image(args.image)
     with Pipeline(mode="image") as pipeline:
@@ -172,8 +172,8 @@ def _progress(done: int, total: int, started: float, unit: str = "frames") -> No
 def _cmd_video(args: argparse.Namespace) -> int:
     import cv2
 
-    from tryon.pipeline import Pipeline
-    from tryon.sources import VideoFile
+    from tryon.engine.pipeline import Pipeline
+    from tryon.media.sources import VideoFile
 
     shade = _library(args).get(args.shade)
     codecs = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
@@ -213,8 +213,8 @@ def _write_json(report: dict, path: Path | None) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from tryon.eval import evaluate, jitter
-    from tryon.sources import read_image
+    from tryon.media.sources import read_image
+    from tryon.quality.eval import evaluate, jitter
 
     if args.jitter is not None:
         report = jitter(read_image(args.jitter), frames=args.frames)
@@ -247,7 +247,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     print("  ".join(f"{k} {report[k]:.3f}" if isinstance(report[k], float) else f"{k} {report[k]}" for k in keys))
     _write_json(report, args.json)
     if args.overlays is not None:
-        from tryon.eval import write_overlays
+        from tryon.quality.eval import write_overlays
 
         worst = sorted(report["faces"], key=lambda row: row["iou"])[: args.worst]
         paths = write_overlays(args.faces, [row["name"] for row in worst], args.overlays)
@@ -276,7 +276,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             )
         _write_json(report, args.json)
         return 0
-    from tryon.bench import run_bench
+    from tryon.quality.bench import run_bench
 
     report = run_bench(frames=args.frames, repeats=args.repeats)
     for key in (

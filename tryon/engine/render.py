@@ -12,9 +12,9 @@ import functools
 import cv2
 import numpy as np
 
+from tryon.catalog.model import Shade, hex_to_rgb
 from tryon.colour import lab_to_rgb, rgb_to_lab
-from tryon.mask import LipMask
-from tryon.shades import Shade, hex_to_rgb
+from tryon.engine.mask import LipMask
 
 # Typical L* of bare lips in even light; lips darker than this are taken as dimly lit and the
 # shade is darkened with them (partially: darker lips are also a property of the person).

@@ -11,10 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tryon.catalog.model import Shade
+from tryon.engine.landmarks import Face
+from tryon.engine.pipeline import FrameResult, render_masks
 from tryon.errors import ImageError
-from tryon.landmarks import Face
-from tryon.pipeline import FrameResult, render_masks
-from tryon.shades import Shade
 
 _EXIF_IMAGE_DESCRIPTION = 0x010E
 _EXIF_SOFTWARE = 0x0131

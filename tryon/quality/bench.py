@@ -11,14 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tryon.catalog.finishes import FINISHES
+from tryon.catalog.model import Shade
+from tryon.engine.landmarks import Face, FaceLandmarker
+from tryon.engine.mask import lip_mask
+from tryon.engine.pipeline import Pipeline
+from tryon.engine.render import apply_shade, naive_blend
 from tryon.errors import ModelError
-from tryon.export import TryonMetadata, save_image
-from tryon.landmarks import Face, FaceLandmarker
-from tryon.mask import lip_mask
-from tryon.pipeline import Pipeline
-from tryon.render import apply_shade, naive_blend
-from tryon.shades import FINISHES, Shade
-from tryon.sources import DemoSource
+from tryon.media.export import TryonMetadata, save_image
+from tryon.media.sources import DemoSource
 
 
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:

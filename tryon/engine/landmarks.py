@@ -19,8 +19,9 @@ from typing import Any, Literal
 import numpy as np
 
 from tryon.errors import ModelError
+from tryon.resources import bundled_path
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
+MODEL_PATH = bundled_path("models/face_landmarker.task")
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_RESTORE_HINT = (
     "restore it with `git checkout -- models/face_landmarker.task`, or re-extract it from "

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from tryon.colour import rgb_to_lab
-from tryon.landmarks import Face
+from tryon.engine.landmarks import Face
 
 _SPLINE_SAMPLES_PER_SEGMENT = 8
 _SUBPIXEL_BITS = 4  # fillPoly works on fixed-point coordinates: 1/16 px precision
@@ -73,7 +73,9 @@ class LipMask:
         for name, dtype in (("source", np.uint8), ("lab", np.float32)):
             array = getattr(self, name)
             if array is not None and (array.dtype != dtype or array.shape != (*expected, 3)):
-                raise ValueError(f"{name} must be {np.dtype(dtype)} {(*expected, 3)}, but got {array.dtype} {array.shape}")
+                raise ValueError(
+                    f"{name} must be {np.dtype(dtype)} {(*expected, 3)}, but got {array.dtype} {array.shape}"
+                )
         if self.corners_xy.shape != (2, 2):
             raise ValueError(f"corners_xy must have shape (2, 2), but got {self.corners_xy.shape}")
 

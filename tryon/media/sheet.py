@@ -20,9 +20,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tryon.catalog.model import Catalog, Shade
 from tryon.errors import ImageError, TryonError
-from tryon.export import caption_font
-from tryon.shades import Catalog, Shade
+from tryon.media.export import caption_font
 
 TILE_WH = (200, 150)
 FORMATS = ("png", "pdf", "html")
@@ -77,8 +77,8 @@ def _prepared(path: Path):  # noqa: ANN202 - (image, FrameResult, crop box)
     """Load and landmark a face once per process."""
     global _process_pipeline
     if path not in _process_faces:
-        from tryon.pipeline import Pipeline
-        from tryon.sources import read_image
+        from tryon.engine.pipeline import Pipeline
+        from tryon.media.sources import read_image
 
         if _process_pipeline is None:
             _process_pipeline = Pipeline(mode="image")
@@ -109,7 +109,7 @@ def _tile(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 
 
 def _render_task(path: Path, shades: Sequence[Shade]) -> FaceTiles:
-    from tryon.pipeline import render_masks
+    from tryon.engine.pipeline import render_masks
 
     try:
         image, result, box = _prepared(path)

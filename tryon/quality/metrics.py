@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from tryon.colour import delta_e_2000, rgb_to_lab
-from tryon.mask import disk
+from tryon.engine.mask import disk
 
 SPILL_DELTA_E = 3.0
 

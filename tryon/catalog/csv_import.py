@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tryon.catalog.format import CURRENT_FORMAT, CheckedCatalog, Problem, check_catalog_data
 from tryon.errors import ShadeError
-from tryon.shade_format import CURRENT_FORMAT, CheckedCatalog, Problem, check_catalog_data
 
 NUMBER_COLUMNS = (
     "opacity",

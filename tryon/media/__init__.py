@@ -1,0 +1,1 @@
+"""Frames in (image, video, camera, stream, demo face) and pictures out (export, collages, sheets, video)."""
