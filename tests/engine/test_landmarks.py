@@ -5,7 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tryon.engine.landmarks import MODEL_PATH, Face, FaceLandmarker, read_model
+from tryon.engine.face import Face
+from tryon.engine.landmarks import FaceLandmarker
+from tryon.engine.mediapipe_model import MODEL_PATH, read_model
 from tryon.errors import ModelError
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tryon.engine.landmarks import Face
+from tryon.engine.face import Face
 from tryon.engine.mask import closed_spline, lip_mask
 from tryon.quality.metrics import iou
 
@@ -36,7 +36,7 @@ def test_mouth_opening_is_excluded(astronaut_face: Face, astronaut: np.ndarray) 
 
 def test_pressed_lips_give_a_solid_mask(astronaut_face: Face, astronaut: np.ndarray) -> None:
     points = astronaut_face.points.copy()
-    from tryon.engine.landmarks import LIPS_INNER
+    from tryon.engine.face import LIPS_INNER
 
     inner = list(LIPS_INNER)
     # Collapse the inner contour onto its centre line (lips pressed together).

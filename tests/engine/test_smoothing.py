@@ -1,6 +1,6 @@
 import numpy as np
 
-from tryon.engine.landmarks import Face
+from tryon.engine.face import Face
 from tryon.engine.smoothing import LandmarkSmoother
 
 

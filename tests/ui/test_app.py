@@ -392,13 +392,13 @@ def test_catalog_edits_show_live_and_a_broken_save_keeps_the_last_good_version(q
 
 
 def test_corrupt_model_gives_a_message_in_the_window(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import tryon.engine.landmarks
+    import tryon.engine.mediapipe_model
 
     corrupt = tmp_path / "face_landmarker.task"
-    data = bytearray(tryon.engine.landmarks.MODEL_PATH.read_bytes())
+    data = bytearray(tryon.engine.mediapipe_model.MODEL_PATH.read_bytes())
     data[1000] ^= 0xFF
     corrupt.write_bytes(bytes(data))
-    monkeypatch.setattr(tryon.engine.landmarks, "MODEL_PATH", corrupt)
+    monkeypatch.setattr(tryon.engine.mediapipe_model, "MODEL_PATH", corrupt)
     win = _open(qtbot, tmp_path, "demo")
     try:
         qtbot.waitUntil(lambda: "is corrupt" in win.hint.text(), timeout=10_000)

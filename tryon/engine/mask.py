@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from tryon.colour import rgb_to_lab
-from tryon.engine.landmarks import Face
+from tryon.engine.face import Face
 
 _SPLINE_SAMPLES_PER_SEGMENT = 8
 _SUBPIXEL_BITS = 4  # fillPoly works on fixed-point coordinates: 1/16 px precision

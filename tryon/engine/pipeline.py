@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from tryon.catalog.model import Shade
-from tryon.engine.landmarks import Face, FaceLandmarker, RunningMode, check_frame
+from tryon.engine.face import Face, check_frame
+from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import LipMask, lip_mask
+from tryon.engine.mediapipe_model import RunningMode
 from tryon.engine.render import apply_shade
 from tryon.engine.smoothing import LandmarkSmoother
 

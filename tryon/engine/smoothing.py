@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tryon.engine.landmarks import Face
+from tryon.engine.face import Face
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from tryon.catalog.model import Shade
-from tryon.engine.landmarks import Face
+from tryon.engine.face import Face
 from tryon.engine.pipeline import FrameResult, render_masks
 from tryon.errors import ImageError
 

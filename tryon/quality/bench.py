@@ -13,7 +13,8 @@ import numpy as np
 
 from tryon.catalog.finishes import FINISHES
 from tryon.catalog.model import Shade
-from tryon.engine.landmarks import Face, FaceLandmarker
+from tryon.engine.face import Face
+from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import lip_mask
 from tryon.engine.pipeline import Pipeline
 from tryon.engine.render import apply_shade, naive_blend
