@@ -6,8 +6,9 @@ from tryon.catalog.finishes import FINISHES
 from tryon.catalog.model import Liner, Ombre, Shade
 from tryon.colour import delta_e_2000, rgb_to_lab
 from tryon.engine.face import Face
+from tryon.engine.lip_patterns import lip_depth
 from tryon.engine.mask import lip_mask
-from tryon.engine.render import apply_shade, lip_depth, shade_lab
+from tryon.engine.render import apply_shade, shade_lab
 from tryon.quality.metrics import teeth_spill, texture_correlation
 
 

@@ -17,10 +17,11 @@ from tryon.engine.face import Face
 from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import lip_mask
 from tryon.engine.pipeline import Pipeline
-from tryon.engine.render import apply_shade, naive_blend
+from tryon.engine.render import apply_shade
 from tryon.errors import ModelError
 from tryon.media.export import TryonMetadata, save_image
 from tryon.media.sources import DemoSource
+from tryon.quality.naive import naive_blend
 
 
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
