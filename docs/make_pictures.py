@@ -16,7 +16,8 @@ from skimage import data
 
 from tryon.catalog.library import load_library
 from tryon.engine.pipeline import Pipeline, render_masks
-from tryon.media.export import collage, faces_box, save_image
+from tryon.media.compose import collage, faces_box
+from tryon.media.export import save_image
 
 FINISH_SHADES = {
     "matte": "mv-ruby-hour",

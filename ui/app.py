@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 
 from tryon.catalog.library import SHADES_DIR, ShadeLibrary
 from tryon.errors import TryonError
+from tryon.media.compose import Look, split_picture, view_layers
 from tryon.media.sources import list_cameras
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog
 from ui.view import VideoView, to_qimage
-from ui.worker import LiveFrame, Look, Worker
+from ui.worker import LiveFrame, Worker
 
 MODES = ("live", "split", "compare")
 
@@ -250,7 +251,7 @@ class MainWindow(QMainWindow):
         look = Look(
             shade=shade,
             intensity=self.intensity.value() / 100.0,
-            compare=compare if self.mode() == "compare" and len(compare) >= 2 else (),
+            compare=compare if len(compare) >= 2 else (),
             mirror=self.mirror.isChecked(),
             view="before" if self.before.isDown() else self.mode(),
             display_wh=self.view.display_size(),
@@ -274,24 +275,15 @@ class MainWindow(QMainWindow):
         times = self._frame_times
         return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
 
-    def _oriented(self, frame: np.ndarray) -> np.ndarray:
-        return frame[:, ::-1] if self.mirror.isChecked() else frame
-
     def displayed_frame(self) -> np.ndarray | None:
-        """The RGB picture currently shown (mode, before/after, mirror, split applied), for tests and snapshots."""
+        """The RGB picture currently shown (the frame's view, mirror and split applied), for the clipboard and tests."""
         frame = self.last_frame
         if frame is None:
             return None
-        result = frame.result
-        if self.before.isDown():
-            return self._oriented(result.original)
-        if self.mode() == "compare" and frame.compare_grid is not None:
-            return frame.compare_grid
-        after = self._oriented(result.rendered)
-        if self.mode() == "split" and self.view.split is not None:
-            cut = round(self.view.split * after.shape[1])
-            return np.concatenate([self._oriented(result.original)[:, :cut], after[:, cut:]], axis=1)
-        return after
+        picture, before = view_layers(frame.result, frame.look, compare_grid=frame.compare_grid)
+        if before is not None and self.view.split is not None:
+            return split_picture(picture, before, self.view.split)
+        return picture
 
     def _show_frame(self, captured_s: float | None = None) -> None:
         frame = self.last_frame
@@ -338,16 +330,13 @@ class MainWindow(QMainWindow):
         if frame is None or frame.look.shade is None:
             self.statusBar().showMessage("Nothing to save yet", 4000)
             return None
-        compare = self.shades.compare_shades()
         layout = self._layout_for_mode()
-        if layout == "compare" and len(compare) < 2:
+        if layout == "compare" and not frame.compare_frames:
             layout = "picture"
         if self.snapshot_dialog is not None:
             self.snapshot_dialog.close()
         self.snapshot_dialog = SnapshotDialog(
             frame,
-            compare=compare,
-            mirror=self.mirror.isChecked(),
             folder=self.pictures_dir(),
             layout=layout,
             writer=self.picture_writer,

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
+from tryon.media.swatch import chip
 
 _SHADE_ROLE = Qt.ItemDataRole.UserRole
 MAX_COMPARE = 4
 
 
 def swatch_icon(shade: Shade, size: int = 28) -> QIcon:
-    """A round chip of the shade's colour; shiny finishes get a highlight, shimmer/metallic flecks."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 60))
-    painter.setBrush(QColor(shade.color))
-    painter.drawEllipse(2, 2, size - 4, size - 4)
-    painter.setPen(Qt.PenStyle.NoPen)
-    if shade.finish in ("gloss", "satin", "shimmer", "metallic"):
-        alpha = {"gloss": 190, "satin": 90, "shimmer": 120, "metallic": 150}[shade.finish]
-        painter.setBrush(QColor(255, 255, 255, alpha))
-        painter.drawEllipse(size // 4, size // 5, size // 4, size // 6)
-    if shade.finish in ("shimmer", "metallic"):
-        painter.setBrush(QColor(255, 255, 255, 200))
-        for fx, fy in ((0.62, 0.55), (0.42, 0.7), (0.7, 0.35), (0.3, 0.45)):
-            painter.drawEllipse(int(fx * size), int(fy * size), 2, 2)
-    if shade.finish == "sheer":
-        painter.setBrush(QColor(255, 255, 255, 90))
-        painter.drawEllipse(size // 2, 2, size // 2 - 2, size - 4)
-    painter.end()
-    return QIcon(pixmap)
+    """The shade's swatch chip (the one the swatch sheets draw) as an icon."""
+    rgba = np.ascontiguousarray(chip(shade, size))
+    image = QImage(rgba.data, size, size, rgba.strides[0], QImage.Format.Format_RGBA8888).copy()
+    return QIcon(QPixmap.fromImage(image))
 
 
 class ShadePanel(QWidget):

@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QLabel, QPushButton, QRadioButton, QVBoxLayout
 
-from tryon.catalog.model import Shade
 from tryon.errors import TryonError
-from tryon.media.export import TryonMetadata, compose_picture, save_image
+from tryon.media.compose import compose_picture
+from tryon.media.export import TryonMetadata, save_image
 from ui.view import to_qimage
 from ui.worker import LiveFrame
 
@@ -71,8 +71,6 @@ class SnapshotDialog(QDialog):
         self,
         frame: LiveFrame,
         *,
-        compare: tuple[Shade, ...],
-        mirror: bool,
         folder: Path,
         layout: str,
         writer: PictureWriter,
@@ -82,8 +80,8 @@ class SnapshotDialog(QDialog):
         self.setWindowTitle("Your picture")
         self.frame = frame
         self.writer = writer
-        self.compare = compare
-        self.mirror = mirror
+        # The shades compared are those rendered with this frame, whatever the panel shows by now.
+        self.compare = tuple(zip(frame.look.compare, frame.compare_frames, strict=True))
         self.folder = folder
         self.last_saved: Path | None = None
         self.picture = None
@@ -96,7 +94,7 @@ class SnapshotDialog(QDialog):
         choices = QHBoxLayout()
         for name, label in _LAYOUT_LABELS.items():
             button = QRadioButton(label, objectName=f"layout-{name}")
-            button.setEnabled(name != "compare" or len(compare) >= 2)
+            button.setEnabled(name != "compare" or len(self.compare) >= 2)
             if name == "compare" and not button.isEnabled():
                 button.setToolTip("Add 2–4 shades to compare first")
             self.layouts.addButton(button)
@@ -133,7 +131,7 @@ class SnapshotDialog(QDialog):
 
     def _compose(self) -> None:
         self.picture = compose_picture(
-            self.frame.result, layout=self.layout_name(), compare=self.compare, mirror=self.mirror
+            self.frame.result, layout=self.layout_name(), compare=self.compare, mirror=self.frame.look.mirror
         )
         self._show_preview()
 
@@ -158,7 +156,10 @@ class SnapshotDialog(QDialog):
         stem = f"tryon-{look.shade.id}-{layout}-{time.strftime('%Y%m%d-%H%M%S')}"
         path = self.writer.reserve(self.folder, stem, suffix)
         metadata = TryonMetadata.from_shade(
-            look.shade, intensity=look.intensity, layout=layout, compared=self.compare if layout == "compare" else ()
+            look.shade,
+            intensity=look.intensity,
+            layout=layout,
+            compared=[shade for shade, _ in self.compare] if layout == "compare" else (),
         )
         self.writer.write(path, self.picture, metadata)
         self.message.setText(f"Saving to {path}…")

@@ -12,15 +12,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from tryon.catalog.model import Shade
-from tryon.engine.pipeline import FrameResult, Pipeline
+from tryon.engine.pipeline import FrameResult, Pipeline, render_variants
 from tryon.errors import SourceError, TryonError
-from tryon.media.export import compose_picture, faces_box
-from tryon.media.sources import CaptureSource, DemoSource, FrameGrabber
+from tryon.media.compose import Look, compose_picture, faces_box, fit, view_layers
+from tryon.media.grabber import FrameGrabber
+from tryon.media.sources import DemoSource, open_source
 
 _RETRY_S = 2.0
 _STALL_S = 3.0  # a source that sends nothing for this long is reopened
@@ -28,26 +27,14 @@ _FOCUS_EASING = 0.2  # how fast the compare grid's crop follows the faces (share
 
 
 @dataclass(frozen=True)
-class Look:
-    """What the user chose: shade (None = bare lips), intensity 0–1, the shades to compare (0 or 2–4),
-    and whether the view is mirrored (the compare grid is built mirrored so its captions read normally)."""
-
-    shade: Shade | None
-    intensity: float = 1.0
-    compare: tuple[Shade, ...] = ()
-    mirror: bool = False
-    view: str = "live"  # "live", "split" (before and after), "compare" or "before" (bare lips)
-    display_wh: tuple[int, int] | None = None  # screen pixels the picture is shown in; None = frame size
-
-
-@dataclass(frozen=True)
 class LiveFrame:
     """One processed frame for the window.
 
     `captured_s` is the capture time (`time.perf_counter()` seconds) for capture→display latency;
-    `compare_grid` is the RGB uint8 grid of the same frame in each of `look.compare`, or None.
-    `display` (and `display_before` in split view) are the pictures to draw, already mirrored and
-    resized to `look.display_wh` here, so the UI thread only copies pixels to the screen.
+    `compare_frames` are the same frame rendered in each of `look.compare` (RGB uint8, frame size),
+    `compare_grid` their captioned grid in compare view, else None. `display` (and `display_before`
+    in split view) are the pictures to draw, from `view_layers`, resized to `look.display_wh` here,
+    so the UI thread only copies pixels to the screen.
     """
 
     result: FrameResult
@@ -57,35 +44,7 @@ class LiveFrame:
     display: np.ndarray = field(repr=False)
     display_before: np.ndarray | None = field(default=None, repr=False)
     compare_grid: np.ndarray | None = field(default=None, repr=False)
-
-
-def open_source(spec: str | None, fps: float = 30.0) -> tuple[CaptureSource | DemoSource, str]:
-    """Open `spec` ("demo", camera index, file or URL; None = camera 0, else the demo face).
-
-    Returns the source and a message for the window ("" when there is nothing to say).
-
-    Raises:
-        SourceError: an explicitly requested source cannot be opened.
-    """
-    if spec == "demo":
-        return DemoSource(fps=fps), "Demo face"
-    try:
-        return CaptureSource(spec or "0"), ""
-    except SourceError:
-        if spec is None:  # no camera at all: the demo face keeps the app useful
-            return DemoSource(fps=fps), "No camera found — showing the demo face"
-        raise
-
-
-def _fit(frame: np.ndarray, display_wh: tuple[int, int] | None, *, mirror: bool) -> np.ndarray:
-    """`frame` resized to fit inside `display_wh` (aspect kept; area-averaged when shrinking), mirrored if asked."""
-    height, width = frame.shape[:2]
-    if display_wh is not None:
-        scale = min(display_wh[0] / width, display_wh[1] / height)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        if size != (width, height):
-            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    return cv2.flip(frame, 1) if mirror else frame
+    compare_frames: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
 
 class Worker(QObject):
@@ -171,20 +130,17 @@ class Worker(QObject):
                 result = pipeline.process(
                     captured.frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms, in_place=True
                 )
-                grid = self._compare_grid(result, look) if len(look.compare) >= 2 else None
-                if look.view == "compare" and grid is not None:
-                    display, before = _fit(grid, look.display_wh, mirror=False), None
-                else:
-                    display = _fit(
-                        result.original if look.view == "before" else result.rendered,
-                        look.display_wh,
-                        mirror=look.mirror,
-                    )
-                    before = (
-                        _fit(result.original, look.display_wh, mirror=look.mirror) if look.view == "split" else None
-                    )
+                # The compare set is rendered on every frame (not only in compare view) so that a snapshot
+                # taken in any view can make a shade collage of exactly the frame it froze.
+                variants = render_variants(result, look.compare) if len(look.compare) >= 2 else ()
+                grid = self._compare_grid(result, look, variants) if look.view == "compare" and variants else None
+                picture, before = view_layers(result, look, compare_grid=grid)
+                display = fit(picture, look.display_wh)
+                display_before = None if before is None else fit(before, look.display_wh)
                 self.frame_ready.emit(
-                    LiveFrame(result, look, captured.captured_s, grabber.dropped, display, before, grid)
+                    LiveFrame(
+                        result, look, captured.captured_s, grabber.dropped, display, display_before, grid, variants
+                    )
                 )
         except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window, not a crash
             self.error.emit(f"processing stopped: {exc}")
@@ -193,11 +149,12 @@ class Worker(QObject):
                 grabber.close()
             pipeline.close()
 
-    def _compare_grid(self, result: FrameResult, look: Look) -> np.ndarray:
+    def _compare_grid(self, result: FrameResult, look: Look, variants: tuple[np.ndarray, ...]) -> np.ndarray:
         """The frame in each compare shade, cropped around the faces (crop eased so it does not jitter)."""
         target = faces_box(result.faces)
         if target is not None:
             goal = np.array(target)
             self._focus = goal if self._focus is None else self._focus + _FOCUS_EASING * (goal - self._focus)
         focus = None if self._focus is None else tuple(float(v) for v in self._focus)
-        return compose_picture(result, layout="compare", compare=look.compare, mirror=look.mirror, focus_xyxy=focus)
+        compare = tuple(zip(look.compare, variants, strict=True))
+        return compose_picture(result, layout="compare", compare=compare, mirror=look.mirror, focus_xyxy=focus)

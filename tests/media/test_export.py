@@ -3,17 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tryon.engine.pipeline import Pipeline
+from tryon.engine.pipeline import Pipeline, render_variants
 from tryon.errors import ImageError
-from tryon.media.export import (
-    TryonMetadata,
-    collage,
-    compose_picture,
-    focus_crop,
-    read_metadata,
-    save_image,
-    side_by_side,
-)
+from tryon.media.compose import Look, collage, compose_picture, focus_crop, side_by_side, split_picture, view_layers
+from tryon.media.export import TryonMetadata, read_metadata, save_image
 from tryon.media.sources import read_image
 
 
@@ -106,10 +99,16 @@ def test_compose_picture_layouts(astronaut, library) -> None:  # noqa: ANN001
     # left tile is the bare face, right tile the painted one: they differ only around the lips
     left, right = before_after[:400, : half - 3].astype(int), before_after[:400, half + 3 :][:, : half - 3].astype(int)
     assert 0 < (np.abs(left - right).max(axis=2) > 20).mean() < 0.05
-    grid = compose_picture(result, layout="compare", compare=shades)
+    variants = render_variants(result, shades)
+    assert np.array_equal(variants[0], result.rendered)  # the same masks and intensity as the frame's own render
+    grid = compose_picture(result, layout="compare", compare=list(zip(shades, variants, strict=True)))
     assert grid.shape == result.original.shape
+    # three tiles in one row, each the crop of its own render: the middle tile is the coral one
+    tile_w = (grid.shape[1] - 2 * 6) // 3
+    middle = grid[: grid.shape[0] // 2, tile_w + 6 : 2 * tile_w + 6]
+    assert not np.array_equal(middle, grid[: grid.shape[0] // 2, :tile_w])
     with pytest.raises(ValueError, match="2 to 4 shades"):
-        compose_picture(result, layout="compare", compare=shades[:1])
+        compose_picture(result, layout="compare", compare=[(shades[0], variants[0])])
     with pytest.raises(ValueError, match="unknown layout"):
         compose_picture(result, layout="poster")
 
@@ -121,3 +120,24 @@ def test_collage_metadata_lists_every_shade(tmp_path: Path, astronaut, library) 
     back = read_metadata(path)
     assert back == meta
     assert back.compared_shade_ids == ("mv-ruby-hour", "ll-coral-wave")
+
+
+def test_view_layers_are_what_each_view_shows(astronaut, library) -> None:  # noqa: ANN001
+    shade = library.get("mv-ruby-hour")
+    with Pipeline(mode="image") as pipeline:
+        result = pipeline.process(np.array(astronaut), shade)
+    live, before = view_layers(result, Look(shade, mirror=True))
+    assert before is None
+    assert np.array_equal(live, result.rendered[:, ::-1])
+    bare, _ = view_layers(result, Look(shade, view="before"))
+    assert np.array_equal(bare, result.original)
+    after, before = view_layers(result, Look(shade, view="split"))
+    assert before is not None
+    split = split_picture(after, before, 0.5)
+    half = split.shape[1] // 2
+    assert np.array_equal(split[:, :half], result.original[:, :half])
+    assert np.array_equal(split[:, half:], result.rendered[:, half:])
+    grid = np.zeros_like(result.rendered)
+    assert view_layers(result, Look(shade, view="compare"), compare_grid=grid)[0] is grid
+    with pytest.raises(ValueError, match="view must be one of"):
+        Look(shade, view="poster")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tryon.errors import SourceError
-from tryon.media.sources import CaptureSource, DemoSource, FrameGrabber, list_cameras
+from tryon.media.grabber import FrameGrabber
+from tryon.media.sources import CaptureSource, DemoSource, list_cameras
 
 
 class _Counting:

@@ -122,7 +122,8 @@ def _cmd_sheet(args: argparse.Namespace) -> int:
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from tryon.engine.pipeline import Pipeline
-    from tryon.media.export import TryonMetadata, save_image, side_by_side
+    from tryon.media.compose import side_by_side
+    from tryon.media.export import TryonMetadata, save_image
     from tryon.media.sources import read_image
 
     shade = _library(args).get(args.shade)

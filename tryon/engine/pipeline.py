@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,12 @@ def render_masks(
     for mask in masks:
         apply_shade(out, mask, shade, intensity=intensity, out=out)
     return out
+
+
+def render_variants(result: FrameResult, shades: Sequence[Shade]) -> tuple[np.ndarray, ...]:
+    """The frame of `result` rendered in each of `shades` (same masks, same intensity): RGB uint8 copies,
+    for compare views and collages."""
+    return tuple(render_masks(result.original, result.masks, shade, intensity=result.intensity) for shade in shades)
 
 
 class Pipeline:

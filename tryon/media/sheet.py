@@ -22,7 +22,8 @@ import numpy as np
 
 from tryon.catalog.model import Catalog, Shade
 from tryon.errors import ImageError, TryonError
-from tryon.media.export import caption_font
+from tryon.media.compose import caption_font
+from tryon.media.swatch import chip
 
 TILE_WH = (200, 150)
 FORMATS = ("png", "pdf", "html")
@@ -169,31 +170,6 @@ def render_sheet(
 
 _INK, _MUTED, _PAPER = (40, 36, 42), (120, 114, 122), (255, 255, 255)
 _LABEL_W, _GAP, _HEADER_H, _SECTION_H = 390, 8, 70, 44
-
-
-def chip(shade: Shade, size: int = 56) -> np.ndarray:
-    """A round swatch chip (RGBA uint8): colour, ombre centre, liner ring, gloss highlight, shimmer flecks."""
-    from PIL import Image, ImageDraw
-
-    scale = 4
-    big = size * scale
-    image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    pad = 2 * scale
-    draw.ellipse((pad, pad, big - pad, big - pad), fill=shade.rgb + (255,), outline=(0, 0, 0, 60), width=scale)
-    if shade.ombre is not None:
-        inset = big * 0.3
-        draw.ellipse((inset, inset, big - inset, big - inset), fill=shade.ombre.inner_rgb + (255,))
-    if shade.liner is not None:
-        draw.ellipse((pad, pad, big - pad, big - pad), outline=shade.liner.rgb + (255,), width=4 * scale)
-    if shade.finish in ("gloss", "satin", "shimmer", "metallic", "sheer"):
-        alpha = {"gloss": 200, "satin": 90, "shimmer": 120, "metallic": 160, "sheer": 110}[shade.finish]
-        draw.ellipse((big * 0.25, big * 0.18, big * 0.52, big * 0.36), fill=(255, 255, 255, alpha))
-    if shade.finish in ("shimmer", "metallic"):
-        rng = np.random.default_rng(7)
-        for x, y in rng.uniform(0.25, 0.75, size=(14, 2)) * big:
-            draw.ellipse((x - scale, y - scale, x + scale, y + scale), fill=shade.shimmer_rgb + (230,))
-    return np.asarray(image.resize((size, size), Image.LANCZOS))
 
 
 def _shade_label(shade: Shade) -> tuple[str, str]:

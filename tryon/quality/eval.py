@@ -11,7 +11,8 @@ from tryon.catalog.model import Shade
 from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import lip_mask
 from tryon.engine.pipeline import Pipeline, render_masks
-from tryon.media.export import collage, save_image
+from tryon.media.compose import collage
+from tryon.media.export import save_image
 from tryon.quality.evalset import EvalFace, load_face, manifest_entries
 from tryon.quality.metrics import boundary_f, changed, iou, skin_spill, teeth_spill, texture_correlation
 
