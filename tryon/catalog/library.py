@@ -10,6 +10,7 @@ The format is defined by `tryon/catalog/shade_catalog.schema.json` and documente
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,26 +144,49 @@ def catalog_files(*folders: Path) -> list[Path]:
     return files
 
 
+class ShadeIds:
+    """The rule that spans catalog files: a shade id is unique across every catalog Tryon loads.
+    The first file to use an id owns it; a later file using it gets a located problem."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, Path | None] = {}
+
+    def clashes(self, path: Path | None, shade_ids: Iterable[tuple[str, int | None]]) -> list[Problem]:
+        """A problem for each of `path`'s (id, line) pairs that an earlier file owns (nothing is recorded)."""
+        return [
+            Problem(
+                Path(str(path)),
+                line,
+                f"shade '{shade_id}'",
+                "id",
+                f"is already used in {self._owners[shade_id]}; ids must be unique across all catalogs",
+            )
+            for shade_id, line in shade_ids
+            if shade_id in self._owners and self._owners[shade_id] != path
+        ]
+
+    def claim(self, path: Path | None, shade_ids: Iterable[tuple[str, int | None]]) -> None:
+        """Record `path` as the owner of those of its ids nobody owns yet."""
+        for shade_id, _ in shade_ids:
+            self._owners.setdefault(shade_id, path)
+
+
 def library_from_catalogs(loaded: list[Catalog | ShadeError]) -> ShadeLibrary:
     """Assemble a library from loaded catalogs (in order) and load errors; a shade id already used by
     an earlier catalog makes the later catalog an error."""
     catalogs: list[Catalog] = []
     errors: list[ShadeError] = []
-    owners: dict[str, Path | None] = {}
+    ids = ShadeIds()
     for item in loaded:
         if isinstance(item, ShadeError):
             errors.append(item)
             continue
-        clash = next((s.id for s in item.shades if s.id in owners), None)
-        if clash is not None:
-            errors.append(
-                ShadeError(
-                    f"{item.path}: shade '{clash}': field 'id' is already used in {owners[clash]}; "
-                    "ids must be unique across catalogs"
-                )
-            )
+        own_ids = [(shade.id, None) for shade in item.shades]
+        clashes = ids.clashes(item.path, own_ids)
+        if clashes:
+            errors.append(ShadeError(str(clashes[0])))
             continue
-        owners.update({s.id: item.path for s in item.shades})
+        ids.claim(item.path, own_ids)
         catalogs.append(item)
     return ShadeLibrary(catalogs=tuple(catalogs), errors=tuple(errors))
 

@@ -41,35 +41,31 @@ def _cmd_shades(args: argparse.Namespace) -> int:
 
 
 def _catalog_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files and folders (their `*.json`, sorted) as catalog files; missing paths are kept to be reported."""
-    files: list[Path] = []
-    for path in paths:
-        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
-    return files
+    """Files and folders as catalog files (a folder's from `catalog_files`); missing files are kept, the
+    checker reports them."""
+    from tryon.catalog.library import catalog_files
+
+    return [file for path in paths for file in (catalog_files(path) if path.is_dir() else [path])]
 
 
 def _cmd_shades_check(args: argparse.Namespace) -> int:
-    from tryon.catalog.format import Problem
-    from tryon.catalog.library import SHADES_DIR, check_catalog
+    from tryon.catalog.library import ShadeIds, catalog_files, check_catalog
 
     files = _catalog_paths(args.paths)
     if not files:
         raise TryonError(f"no catalog files (*.json) in {', '.join(map(str, args.paths))}")
-    owners: dict[str, Path] = {}
+    ids = ShadeIds()
     checked_set = {f.resolve() for f in files}
-    for shipped in sorted(SHADES_DIR.glob("*.json")):  # ids must be unique across every catalog Tryon loads
+    for shipped in catalog_files():  # ids must be unique across every catalog Tryon loads
         if shipped.resolve() not in checked_set:
-            owners.update({shade_id: shipped for shade_id, _ in check_catalog(shipped).shade_ids})
+            ids.claim(shipped, check_catalog(shipped).shade_ids)
     errors = warnings = shades = 0
     for path in files:
         checked = check_catalog(path)
-        problems = list(checked.problems)
         shades += len((checked.raw or {}).get("shades", []))
-        for shade_id, line in checked.shade_ids:  # ids clash across files even when a file has other errors
-            if owners.get(shade_id, path) != path:
-                message = f"is already used in {owners[shade_id]}; ids must be unique across all catalogs"
-                problems.append(Problem(path, line, f"shade '{shade_id}'", "id", message))
-            owners.setdefault(shade_id, path)
+        # ids clash across files even when a file has other errors
+        problems = [*checked.problems, *ids.clashes(path, checked.shade_ids)]
+        ids.claim(path, checked.shade_ids)
         problems.sort(key=lambda p: p.line or 0)
         for problem in problems:
             print(problem)
