@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tryon.errors import ImageError, SourceError, TryonError
 
@@ -200,7 +201,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_json(report: dict, path: Path | None) -> None:
+def _write_json(report: dict[str, Any], path: Path | None) -> None:
     import json
 
     text = json.dumps(report, indent=2)
@@ -214,22 +215,22 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from tryon.quality.eval import evaluate, jitter
 
     if args.jitter is not None:
-        report = jitter(read_image(args.jitter), frames=args.frames)
-        print("  ".join(f"{k} {v:.3f}" for k, v in report.items()))
-        _write_json(report, args.json)
+        jitter_report = jitter(read_image(args.jitter), frames=args.frames).to_json()
+        print("  ".join(f"{k} {v:.3f}" for k, v in jitter_report.items()))
+        _write_json(jitter_report, args.json)
         return 0
     if args.faces is None:
         raise TryonError("give --faces DIR (a folder with manifest.json) or --jitter IMAGE")
     report = evaluate(args.faces)
     print(f"{'face':<32} {'IoU':>6} {'BF':>6} {'teeth':>6} {'skin':>6} {'tex':>6}")
-    for row in report["faces"]:
 
-        def fmt(value: float | None) -> str:
-            return "     -" if value is None else f"{value:6.3f}"
+    def fmt(value: float | None) -> str:
+        return "     -" if value is None else f"{value:6.3f}"
 
+    for row in report.faces:
         print(
-            f"{row['name'][:32]:<32} {fmt(row['iou'])} {fmt(row['boundary_f'])} {fmt(row['teeth_spill'])} "
-            f"{fmt(row['skin_spill'])} {fmt(row['texture_corr'])}"
+            f"{row.name[:32]:<32} {fmt(row.iou)} {fmt(row.boundary_f)} {fmt(row.teeth_spill)} "
+            f"{fmt(row.skin_spill)} {fmt(row.texture_corr)}"
         )
     keys = (
         "n",
@@ -241,13 +242,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         "mean_skin_spill",
         "mean_texture_corr",
     )
-    print("  ".join(f"{k} {report[k]:.3f}" if isinstance(report[k], float) else f"{k} {report[k]}" for k in keys))
-    _write_json(report, args.json)
+    summary = report.to_json()
+    print("  ".join(f"{k} {summary[k]:.3f}" if isinstance(summary[k], float) else f"{k} {summary[k]}" for k in keys))
+    _write_json(summary, args.json)
     if args.overlays is not None:
         from tryon.quality.eval import write_overlays
 
-        worst = sorted(report["faces"], key=lambda row: row["iou"])[: args.worst]
-        paths = write_overlays(args.faces, [row["name"] for row in worst], args.overlays)
+        paths = write_overlays(args.faces, [row.name for row in report.worst(args.worst)], args.overlays)
         print(
             f"wrote overlays of the {len(paths)} faces with the lowest IoU to {args.overlays} "
             "(green: lips in both masks, red: engine only, blue: human only; yellow: paint on the mouth)",
@@ -275,7 +276,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return 0
     from tryon.quality.bench import run_bench
 
-    report = run_bench(frames=args.frames, repeats=args.repeats)
+    report = run_bench(frames=args.frames, repeats=args.repeats).to_json()
     for key in (
         "landmarks_ms_p50",
         "mask_ms_p50",

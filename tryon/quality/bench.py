@@ -7,11 +7,13 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from tryon.catalog.finishes import FINISHES
+from tryon.catalog.finishes import FINISHES, finish_of
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face
 from tryon.engine.landmarks import FaceLandmarker
@@ -24,9 +26,80 @@ from tryon.media.sources import DemoSource
 from tryon.quality.naive import naive_blend
 
 
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+@dataclass(frozen=True)
+class Percentiles:
+    """Latency of `n` timed calls, ms."""
+
+    p50: float
+    p95: float
+    n: int
+
+
+def _percentiles(samples_ms: list[float]) -> Percentiles:
     array = np.array(samples_ms)
-    return {"p50": float(np.percentile(array, 50)), "p95": float(np.percentile(array, 95)), "n": len(samples_ms)}
+    return Percentiles(float(np.percentile(array, 50)), float(np.percentile(array, 95)), len(samples_ms))
+
+
+@dataclass(frozen=True)
+class ResolutionBench:
+    """Every stage at one frame size (`size_wh` px): landmarks per frame over `frames` frames of the demo
+    face; mask, render (per finish, in place; satin is `render_ms`), render into a frame copy, mask +
+    render, the naive blend per call; the whole pipeline per frame and its fps; PNG/JPEG export."""
+
+    size_wh: tuple[int, int]
+    frames: int
+    landmarks_ms: Percentiles
+    frames_with_face: int
+    mask_ms: Percentiles
+    render_ms_by_finish: dict[str, Percentiles]
+    render_into_copy_ms: Percentiles
+    mask_plus_render_ms: Percentiles
+    naive_ms: Percentiles
+    pipeline_ms: Percentiles
+    pipeline_fps: float
+    export_png_ms: Percentiles
+    export_jpeg_ms: Percentiles
+
+    @property
+    def render_ms(self) -> Percentiles:
+        return self.render_ms_by_finish["satin"]
+
+    def to_json(self) -> dict[str, Any]:
+        report = asdict(self)
+        report["size_wh"] = list(self.size_wh)
+        report["render_ms"] = asdict(self.render_ms)
+        return report
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """`tryon bench`: 1280×720 and 1920×1080 measured in one run, start-up time and peak memory."""
+
+    hd: ResolutionBench
+    full_hd: ResolutionBench
+    startup_ms: float
+    peak_rss_mb: float
+    cpu_count: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (its keys are what scripts read: keep them). Ratios are of p50s at 1280×720."""
+        hd = self.hd
+        naive = hd.naive_ms.p50
+        return {
+            "landmarks_ms_p50": hd.landmarks_ms.p50,
+            "mask_ms_p50": hd.mask_ms.p50,
+            "render_ms_p50": hd.render_ms.p50,
+            "naive_ms_p50": naive,
+            "render_vs_naive": hd.render_ms.p50 / naive,
+            "render_into_copy_vs_naive": hd.render_into_copy_ms.p50 / naive,
+            "mask_plus_render_vs_naive": hd.mask_plus_render_ms.p50 / naive,
+            "pipeline_fps": hd.pipeline_fps,
+            "startup_ms": self.startup_ms,
+            "peak_rss_mb": self.peak_rss_mb,
+            "cpu_count": self.cpu_count,
+            "1280x720": hd.to_json(),
+            "1920x1080": self.full_hd.to_json(),
+        }
 
 
 def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float]:
@@ -41,23 +114,24 @@ def _time(fn: Callable[[], object], repeats: int, warmup: int = 5) -> list[float
 
 
 def _shade(finish: str) -> Shade:
+    """A crimson in `finish`, with the same shine (0.6) for every finish that shines."""
+    spec = finish_of(finish)
     return Shade(
         id=f"bench-{finish}",
         name=finish,
         color="#B0122B",
         finish=finish,
         opacity=0.85,
-        gloss=0.0 if finish == "matte" else 0.6,
-        shimmer_density=0.5 if finish in ("shimmer", "metallic") else 0.0,
+        gloss=0.6 if spec.default_gloss > 0 else 0.0,
+        shimmer_density=spec.default_shimmer_density,
     )
 
 
-def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 200) -> dict[str, object]:
+def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 200) -> ResolutionBench:
     """Time every stage on `frames` frames of the demo face (a real portrait in gentle motion); the
     per-call stages (mask, render, naive blend) `repeats` times on the middle frame. Frames are made
     one at a time, outside the timed calls, so peak memory is the pipeline's, not the benchmark's."""
     demo = DemoSource(size_wh=size_wh)
-    report: dict[str, object] = {"size_wh": list(size_wh), "frames": frames}
 
     with FaceLandmarker(mode="video", max_faces=1) as landmarker:
         landmark_ms = []
@@ -71,12 +145,10 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
             found_faces += bool(found)
             if found and (middle is None or i <= frames // 2):
                 middle = (frame, found[0])
-    report["landmarks_ms"] = _percentiles(landmark_ms[5:])
-    report["frames_with_face"] = found_faces
     if middle is None:
         raise ModelError("the landmark model found no face in the demo frames; reinstall with ./dev")
     frame, face = middle
-    report["mask_ms"] = _percentiles(_time(lambda: lip_mask(frame, face), repeats))
+    mask_ms = _percentiles(_time(lambda: lip_mask(frame, face), repeats))
     mask = lip_mask(frame, face)
     shades = {finish: _shade(finish) for finish in FINISHES}
     satin = shades["satin"]
@@ -84,16 +156,15 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
     # the lips are written. Here they are written to a second buffer so every repeat reads the same
     # unpainted frame.
     canvas = frame.copy()
-    report["render_ms_by_finish"] = {
+    render_ms_by_finish = {
         finish: _percentiles(_time(lambda shade=shade: apply_shade(frame, mask, shade, out=canvas), repeats))
         for finish, shade in shades.items()
     }
-    report["render_ms"] = report["render_ms_by_finish"]["satin"]
-    report["render_into_copy_ms"] = _percentiles(_time(lambda: apply_shade(frame, mask, satin), repeats))
-    report["mask_plus_render_ms"] = _percentiles(
+    render_into_copy_ms = _percentiles(_time(lambda: apply_shade(frame, mask, satin), repeats))
+    mask_plus_render_ms = _percentiles(
         _time(lambda: apply_shade(frame, lip_mask(frame, face), satin, out=canvas), repeats)
     )
-    report["naive_ms"] = _percentiles(_time(lambda: naive_blend(frame, face.lips_outer, satin), repeats))
+    naive_ms = _percentiles(_time(lambda: naive_blend(frame, face.lips_outer, satin), repeats))
 
     with Pipeline(mode="video", max_faces=1) as pipeline:
         total_ms = []
@@ -103,19 +174,32 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
             start = time.perf_counter()
             pipeline.process(clip_frame, shade, intensity=0.9, timestamp_ms=i * 33, in_place=True)
             total_ms.append((time.perf_counter() - start) * 1000)
-    report["pipeline_ms"] = _percentiles(total_ms[5:])
-    report["pipeline_fps"] = 1000.0 / float(np.mean(total_ms[5:]))
+    pipeline_fps = 1000.0 / float(np.mean(total_ms[5:]))
     exports = max(3, repeats // 20)
     with tempfile.TemporaryDirectory() as folder:
         rendered = apply_shade(frame, mask, shade)
         meta = TryonMetadata.from_shade(shade, intensity=0.9)
-        report["export_png_ms"] = _percentiles(
+        export_png_ms = _percentiles(
             _time(lambda: save_image(Path(folder) / "a.png", rendered, metadata=meta), exports, 1)
         )
-        report["export_jpeg_ms"] = _percentiles(
+        export_jpeg_ms = _percentiles(
             _time(lambda: save_image(Path(folder) / "a.jpg", rendered, metadata=meta), exports, 1)
         )
-    return report
+    return ResolutionBench(
+        size_wh=size_wh,
+        frames=frames,
+        landmarks_ms=_percentiles(landmark_ms[5:]),
+        frames_with_face=found_faces,
+        mask_ms=mask_ms,
+        render_ms_by_finish=render_ms_by_finish,
+        render_into_copy_ms=render_into_copy_ms,
+        mask_plus_render_ms=mask_plus_render_ms,
+        naive_ms=naive_ms,
+        pipeline_ms=_percentiles(total_ms[5:]),
+        pipeline_fps=pipeline_fps,
+        export_png_ms=export_png_ms,
+        export_jpeg_ms=export_jpeg_ms,
+    )
 
 
 def startup_ms() -> float:
@@ -127,26 +211,15 @@ def startup_ms() -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def run_bench(*, frames: int = 120, repeats: int = 200) -> dict[str, object]:
-    """The full benchmark report (JSON-ready)."""
+def run_bench(*, frames: int = 120, repeats: int = 200) -> BenchReport:
+    """The full benchmark, measured in one run."""
     start_ms = startup_ms()
     hd = bench_resolution((1280, 720), frames=frames, repeats=repeats)
     full_hd = bench_resolution((1920, 1080), frames=frames, repeats=repeats)
-    render_p50 = hd["render_ms"]["p50"]  # type: ignore[index]
-    naive_p50 = hd["naive_ms"]["p50"]  # type: ignore[index]
-    mask_plus_render_p50 = hd["mask_plus_render_ms"]["p50"]  # type: ignore[index]
-    return {
-        "landmarks_ms_p50": hd["landmarks_ms"]["p50"],  # type: ignore[index]
-        "mask_ms_p50": hd["mask_ms"]["p50"],  # type: ignore[index]
-        "render_ms_p50": render_p50,
-        "naive_ms_p50": naive_p50,
-        "render_vs_naive": render_p50 / naive_p50,
-        "render_into_copy_vs_naive": hd["render_into_copy_ms"]["p50"] / naive_p50,  # type: ignore[index]
-        "mask_plus_render_vs_naive": mask_plus_render_p50 / naive_p50,
-        "pipeline_fps": hd["pipeline_fps"],
-        "startup_ms": start_ms,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "cpu_count": len(os.sched_getaffinity(0)),
-        "1280x720": hd,
-        "1920x1080": full_hd,
-    }
+    return BenchReport(
+        hd=hd,
+        full_hd=full_hd,
+        startup_ms=start_ms,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        cpu_count=len(os.sched_getaffinity(0)),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,10 @@ SPILL_SHADE = Shade(id="eval-red", name="Eval Red", color="#C0102A", finish="mat
 
 @dataclass(frozen=True)
 class FaceScore:
+    """One face of the eval set: lip-mask IoU and boundary F against the human mask; teeth and skin
+    spill (share of those pixels the strong-red render changed; teeth only on open, uncovered mouths);
+    texture correlation of the lips before and after. Shares are in [0, 1]; None = not measurable."""
+
     name: str
     found: bool
     iou: float
@@ -62,27 +67,72 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
-def evaluate(faces_dir: Path) -> dict[str, object]:
-    """Per-face rows and aggregates, as a JSON-ready dict (the report format of `tryon eval`)."""
+@dataclass(frozen=True)
+class EvalReport:
+    """`tryon eval`: every face's `FaceScore` and the means over the set (None where no face was measurable)."""
+
+    faces_dir: str
+    faces: tuple[FaceScore, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.faces)
+
+    @property
+    def found(self) -> int:
+        return sum(face.found for face in self.faces)
+
+    @property
+    def mean_iou(self) -> float:
+        return float(np.mean([face.iou for face in self.faces]))
+
+    @property
+    def median_iou(self) -> float:
+        return float(np.median([face.iou for face in self.faces]))
+
+    @property
+    def mean_boundary_f(self) -> float:
+        return float(np.mean([face.boundary_f for face in self.faces]))
+
+    @property
+    def mean_teeth_spill(self) -> float | None:
+        return _mean([face.teeth_spill for face in self.faces])
+
+    @property
+    def mean_skin_spill(self) -> float | None:
+        return _mean([face.skin_spill for face in self.faces])
+
+    @property
+    def mean_texture_corr(self) -> float | None:
+        return _mean([face.texture_corr for face in self.faces])
+
+    def worst(self, count: int) -> list[FaceScore]:
+        """The `count` faces with the lowest IoU, worst first."""
+        return sorted(self.faces, key=lambda face: face.iou)[:count]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (its keys are what scripts read: keep them)."""
+        return {
+            "faces_dir": self.faces_dir,
+            "n": self.n,
+            "found": self.found,
+            "not_found": [face.name for face in self.faces if not face.found],
+            "mean_iou": self.mean_iou,
+            "median_iou": self.median_iou,
+            "mean_boundary_f": self.mean_boundary_f,
+            "mean_teeth_spill": self.mean_teeth_spill,
+            "mean_skin_spill": self.mean_skin_spill,
+            "mean_texture_corr": self.mean_texture_corr,
+            "faces": [asdict(face) for face in self.faces],
+        }
+
+
+def evaluate(faces_dir: Path) -> EvalReport:
+    """Score the engine on every face of an eval folder (the layout of ../shared/eval)."""
     entries = manifest_entries(faces_dir)
-    rows: list[FaceScore] = []
     with FaceLandmarker(mode="image") as landmarker:
-        for entry in entries:
-            rows.append(score_face(load_face(faces_dir, entry), landmarker))
-    ious = [r.iou for r in rows]
-    return {
-        "faces_dir": str(faces_dir),
-        "n": len(rows),
-        "found": sum(r.found for r in rows),
-        "not_found": [r.name for r in rows if not r.found],
-        "mean_iou": float(np.mean(ious)),
-        "median_iou": float(np.median(ious)),
-        "mean_boundary_f": float(np.mean([r.boundary_f for r in rows])),
-        "mean_teeth_spill": _mean([r.teeth_spill for r in rows]),
-        "mean_skin_spill": _mean([r.skin_spill for r in rows]),
-        "mean_texture_corr": _mean([r.texture_corr for r in rows]),
-        "faces": [asdict(r) for r in rows],
-    }
+        rows = tuple(score_face(load_face(faces_dir, entry), landmarker) for entry in entries)
+    return EvalReport(faces_dir=str(faces_dir), faces=rows)
 
 
 def overlay_picture(face: EvalFace, masks: tuple, rendered: np.ndarray) -> np.ndarray:  # noqa: ANN001 - LipMask
@@ -137,9 +187,23 @@ def write_overlays(faces_dir: Path, names: list[str], out_dir: Path) -> list[Pat
     return written
 
 
-def jitter(image: np.ndarray, *, frames: int = 300, noise_sigma: float = 2.0, seed: int = 0) -> dict[str, float]:
-    """RMS frame-to-frame movement (px) of the outer lip contour on a still face, fed through the
-    VIDEO-mode pipeline with Gaussian sensor noise (sigma in 8-bit levels), smoothed and raw."""
+@dataclass(frozen=True)
+class JitterReport:
+    """RMS frame-to-frame movement (px) of the outer lip contour on a still face, with and without
+    smoothing, and in how many frames a face was found."""
+
+    jitter_rms_px_smoothed: float
+    frames_with_face_smoothed: float
+    jitter_rms_px_raw: float
+    frames_with_face_raw: float
+
+    def to_json(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def jitter(image: np.ndarray, *, frames: int = 300, noise_sigma: float = 2.0, seed: int = 0) -> JitterReport:
+    """Landmark jitter of a still RGB uint8 face fed through the VIDEO-mode pipeline `frames` times with
+    Gaussian sensor noise (sigma in 8-bit levels), smoothed and raw."""
     out: dict[str, float] = {}
     for smoothing in (True, False):
         rng = np.random.default_rng(seed)
@@ -155,4 +219,4 @@ def jitter(image: np.ndarray, *, frames: int = 300, noise_sigma: float = 2.0, se
         key = "smoothed" if smoothing else "raw"
         out[f"jitter_rms_px_{key}"] = float(np.sqrt((steps**2).sum(axis=-1).mean()))
         out[f"frames_with_face_{key}"] = float(len(contours))
-    return out
+    return JitterReport(**out)
