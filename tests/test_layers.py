@@ -5,7 +5,7 @@ import sys
 def test_engine_never_imports_qt() -> None:
     code = (
         "import sys, pkgutil, importlib, tryon\n"
-        "for m in pkgutil.iter_modules(tryon.__path__): importlib.import_module('tryon.' + m.name)\n"
+        "for m in pkgutil.walk_packages(tryon.__path__, 'tryon.'): importlib.import_module(m.name)\n"
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6'))\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
@@ -20,3 +20,14 @@ def test_cli_help_is_instant_without_heavy_imports() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_public_api_names_resolve_lazily() -> None:
+    code = (
+        "import sys, tryon\n"
+        "assert 'cv2' not in sys.modules and 'mediapipe' not in sys.modules\n"
+        "missing = [name for name in tryon.__all__ if getattr(tryon, name, None) is None]\n"
+        "print(missing); sys.exit(1 if missing else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -46,7 +46,8 @@ class Problem:
 @functools.cache
 def schema() -> dict[str, Any]:
     """The shipped JSON Schema of a catalog file."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +136,9 @@ def _validate(value: Any, node: dict[str, Any], field: str | None, report: Repor
     return True
 
 
-def _validate_object(value: dict, node: dict[str, Any], field: str | None, report: Report, file_format: int) -> bool:
+def _validate_object(
+    value: dict[str, Any], node: dict[str, Any], field: str | None, report: Report, file_format: int
+) -> bool:
     properties: dict[str, Any] = node.get("properties", {})
     prefix = f"{field}." if field else ""
     ok = True
@@ -187,7 +190,8 @@ def _shade_spans(text: str) -> list[tuple[int, int]]:
     match = re.search(r'"shades"\s*:\s*\[', text)
     if match is None:
         return []
-    decoder, spans, pos = json.JSONDecoder(), [], match.end()
+    decoder, pos = json.JSONDecoder(), match.end()
+    spans: list[tuple[int, int]] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
@@ -263,7 +267,7 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
         )
         return CheckedCatalog(None, tuple(problems))
 
-    listed = raw.get("shades") if isinstance(raw.get("shades"), list) else []
+    listed: list[Any] = raw["shades"] if isinstance(raw.get("shades"), list) else []
     shade_ids = tuple(
         (shade["id"], line_of(index, "id"))
         for index, shade in enumerate(listed)
@@ -318,7 +322,9 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
     return CheckedCatalog(None if has_errors else raw, tuple(problems), shade_ids)
 
 
-def _warnings(shades: list[dict], path: Path, line_of: Callable[[int | None, str | None], int | None]) -> list[Problem]:
+def _warnings(
+    shades: list[dict[str, Any]], path: Path, line_of: Callable[[int | None, str | None], int | None]
+) -> list[Problem]:
     """Likely mistakes in a valid catalog: near-identical colours, case-only name differences, un-lipstick colours."""
     from tryon.colour import delta_e_2000, rgb_to_lab
 
@@ -331,7 +337,7 @@ def _warnings(shades: list[dict], path: Path, line_of: Callable[[int | None, str
     lab = rgb_to_lab(rgb).astype(np.float64)
     first, second = np.triu_indices(len(shades), k=1)
     distances = delta_e_2000(lab[first], lab[second]) if len(first) else np.zeros(0)
-    for j, i, distance in zip(first, second, distances, strict=True):
+    for j, i, distance in zip(first.tolist(), second.tolist(), distances.tolist(), strict=True):
         if distance < NEAR_DUPLICATE_DELTA_E:
             warn(
                 int(i),

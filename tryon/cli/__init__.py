@@ -7,9 +7,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tryon.errors import ImageError, SourceError, TryonError
+
+if TYPE_CHECKING:
+    from tryon.catalog.library import ShadeLibrary
 
 
 def _intensity(text: str) -> float:
@@ -22,7 +25,7 @@ def _intensity(text: str) -> float:
     return value
 
 
-def _library(args: argparse.Namespace):  # noqa: ANN202 - returns ShadeLibrary, imported lazily
+def _library(args: argparse.Namespace) -> ShadeLibrary:
     from tryon.catalog.library import load_library
 
     library = load_library(*(args.catalog or ()))
@@ -179,7 +182,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
     if codec is None:
         raise SourceError(f"{args.output}: cannot write video as {args.output.suffix!r}; use .mp4, .avi or .mkv")
     with VideoFile(args.input) as video, Pipeline(mode="video") as pipeline:
-        writer = cv2.VideoWriter(str(args.output), cv2.VideoWriter_fourcc(*codec), video.fps, video.size_wh)
+        writer = cv2.VideoWriter(str(args.output), cv2.VideoWriter.fourcc(*codec), video.fps, video.size_wh)
         if not writer.isOpened():
             raise SourceError(f"{args.output}: cannot open for writing")
         started = time.perf_counter()

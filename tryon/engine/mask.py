@@ -129,14 +129,16 @@ def closed_spline(points: np.ndarray, samples_per_segment: int = _SPLINE_SAMPLES
 
     def knot_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # centripetal: sqrt of the chord length
         d = b - a
-        return np.maximum(np.sqrt(np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2)), 1e-6)[..., None]
+        step: np.ndarray = np.maximum(np.sqrt(np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2)), 1e-6)
+        return step[..., None]
 
     d01, d12, d23 = knot_step(p0, p1), knot_step(p1, p2), knot_step(p2, p3)
     tangent1 = ((p1 - p0) / d01 - (p2 - p0) / (d01 + d12) + (p2 - p1) / d12) * d12
     tangent2 = ((p2 - p1) / d12 - (p3 - p1) / (d12 + d23) + (p3 - p2) / d23) * d12
     controls = np.stack([p1, tangent1, p2, tangent2]).reshape(4, -1)
     curve = (_hermite_basis(samples_per_segment) @ controls).reshape(samples_per_segment, -1, count, 2)
-    return curve.transpose(1, 2, 0, 3).reshape(*leading, count * samples_per_segment, 2).astype(np.float32)
+    spline: np.ndarray = curve.transpose(1, 2, 0, 3).reshape(*leading, count * samples_per_segment, 2)
+    return spline.astype(np.float32)
 
 
 def fill_soft(polygon_xy: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
@@ -230,7 +232,7 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
     outer_curve, inner_curve = closed_spline(np.stack([outer_xy, face.lips_inner]) - offset)
     outer_cover = fill_soft(outer_curve, roi_hw)
     opening = fill_soft(inner_curve, roi_hw)
-    alpha = outer_cover * (1.0 - opening)
+    alpha: np.ndarray = outer_cover * (1.0 - opening)
     source = frame[y0:y1, x0:x1].copy()
     lab = rgb_to_lab(source)
     source.setflags(write=False)
@@ -245,7 +247,7 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
         # The feather softens the edge toward the skin only: inside the mouth opening (teeth,
         # tongue) it would smear lipstick, so it is cut off in pixels mostly (> 50 %) inside the
         # opening, fading out over their coverage 0.5 → 1.
-        alpha *= support * (1.0 - np.clip((opening - 0.5) * 2.0, 0.0, 1.0))
+        np.multiply(alpha, support * (1.0 - np.clip((opening - 0.5) * 2.0, 0.0, 1.0)), out=alpha)
     return LipMask(
         roi=(y0, y1, x0, x1),
         alpha=np.clip(alpha, 0.0, 1.0),

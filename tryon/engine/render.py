@@ -79,7 +79,7 @@ class _LipPixels:
 def _lip_pixels(frame: np.ndarray, mask: LipMask) -> _LipPixels:
     roi = frame[mask.slices]
     # The mask carries the Lab of the pixels it was made from: reused while the frame still has them.
-    reuse = mask.lab is not None and np.array_equal(roi, mask.source)
+    reuse = mask.lab is not None and mask.source is not None and np.array_equal(roi, mask.source)
     roi_lab = mask.lab if reuse and mask.lab is not None else rgb_to_lab(roi)
     index = np.flatnonzero(mask.alpha >= _MIN_ALPHA)
     rows, cols = np.divmod(index, mask.alpha.shape[1])

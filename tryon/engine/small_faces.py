@@ -97,7 +97,8 @@ class SmallFaceSearch:
         import cv2
 
         if self._cascade is None:
-            self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+            cascades = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2's stubs omit cv2.data
+            self._cascade = cv2.CascadeClassifier(cascades + "haarcascade_frontalface_default.xml")
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         scale = min(1.0, _CASCADE_SIDE_PX / max(gray.shape))
         if scale < 1.0:

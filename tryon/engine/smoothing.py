@@ -64,7 +64,8 @@ class _FaceTrack:
         return Face(points=self.shown.astype(np.float32), score=face.score)
 
     def centre(self) -> np.ndarray:
-        return self.points.mean(axis=0)
+        centre: np.ndarray = self.points.mean(axis=0)
+        return centre
 
 
 class LandmarkSmoother:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -13,6 +14,9 @@ import numpy as np
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face
 from tryon.engine.pipeline import FrameResult
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont, ImageFont
 
 LAYOUTS = ("picture", "before-after", "compare")
 VIEWS = ("live", "split", "compare", "before")
@@ -111,7 +115,7 @@ def collage(
 
 
 @functools.lru_cache(maxsize=8)
-def caption_font(size: int, *, bold: bool = False):  # noqa: ANN202 - PIL.ImageFont.FreeTypeFont, imported lazily
+def caption_font(size: int, *, bold: bool = False) -> FreeTypeFont | ImageFont:
     """A sans-serif font at `size` px, loaded once per size: DejaVu Sans (Debian's fonts-dejavu-core,
     installed by ./dev; covers accented names like "Lumière"), else Pillow's bundled font."""
     from PIL import ImageFont

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -24,6 +25,11 @@ from tryon.catalog.model import Catalog, Shade
 from tryon.errors import ImageError, TryonError
 from tryon.media.compose import caption_font
 from tryon.media.swatch import chip
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+    from tryon.engine.pipeline import FrameResult, Pipeline
 
 TILE_WH = (200, 150)
 FORMATS = ("png", "pdf", "html")
@@ -70,11 +76,11 @@ class FaceTiles:
     problem: str = ""
 
 
-_process_pipeline = None
-_process_faces: dict[Path, tuple[np.ndarray, object, tuple[int, int, int, int] | None]] = {}
+_process_pipeline: Pipeline | None = None
+_process_faces: dict[Path, tuple[np.ndarray, FrameResult, tuple[int, int, int, int] | None]] = {}
 
 
-def _prepared(path: Path):  # noqa: ANN202 - (image, FrameResult, crop box)
+def _prepared(path: Path) -> tuple[np.ndarray, FrameResult, tuple[int, int, int, int] | None]:
     """Load and landmark a face once per process."""
     global _process_pipeline
     if path not in _process_faces:
@@ -89,7 +95,7 @@ def _prepared(path: Path):  # noqa: ANN202 - (image, FrameResult, crop box)
     return _process_faces[path]
 
 
-def _mouth_crop(result) -> tuple[int, int, int, int]:  # noqa: ANN001 - FrameResult
+def _mouth_crop(result: FrameResult) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1): the lower face around the largest face's mouth, in the tiles' aspect."""
     face = result.faces[0]
     outer = face.lips_outer
@@ -186,7 +192,7 @@ def _shade_label(shade: Shade) -> tuple[str, str]:
     return shade.name, details
 
 
-def _page(sheet: SheetResult, rows: Sequence[Shade], title: str):  # noqa: ANN202 - PIL.Image
+def _page(sheet: SheetResult, rows: Sequence[Shade], title: str) -> PILImage:
     from PIL import Image, ImageDraw
 
     tile_w, tile_h = TILE_WH

@@ -33,4 +33,4 @@ def chip(shade: Shade, size: int = 56) -> np.ndarray:
         rng = np.random.default_rng(7)
         for x, y in rng.uniform(0.25, 0.75, size=(14, 2)) * big:
             draw.ellipse((x - scale, y - scale, x + scale, y + scale), fill=shade.shimmer_rgb + (230,))
-    return np.asarray(image.resize((size, size), Image.LANCZOS))
+    return np.asarray(image.resize((size, size), Image.Resampling.LANCZOS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import tempfile
@@ -157,7 +158,7 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
     # unpainted frame.
     canvas = frame.copy()
     render_ms_by_finish = {
-        finish: _percentiles(_time(lambda shade=shade: apply_shade(frame, mask, shade, out=canvas), repeats))
+        finish: _percentiles(_time(functools.partial(apply_shade, frame, mask, shade, out=canvas), repeats))
         for finish, shade in shades.items()
     }
     render_into_copy_ms = _percentiles(_time(lambda: apply_shade(frame, mask, satin), repeats))

@@ -10,7 +10,7 @@ import numpy as np
 
 from tryon.catalog.model import Shade
 from tryon.engine.landmarks import FaceLandmarker
-from tryon.engine.mask import lip_mask
+from tryon.engine.mask import LipMask, lip_mask
 from tryon.engine.pipeline import Pipeline, render_masks
 from tryon.media.compose import collage
 from tryon.media.export import save_image
@@ -135,7 +135,7 @@ def evaluate(faces_dir: Path) -> EvalReport:
     return EvalReport(faces_dir=str(faces_dir), faces=rows)
 
 
-def overlay_picture(face: EvalFace, masks: tuple, rendered: np.ndarray) -> np.ndarray:  # noqa: ANN001 - LipMask
+def overlay_picture(face: EvalFace, masks: tuple[LipMask, ...], rendered: np.ndarray) -> np.ndarray:
     """Engine vs human on one face, RGB uint8: left, the lips (green both, red engine only, blue human
     only) captioned with the IoU; right, the strong-red render with the mouth pixels it changed in yellow."""
     size_hw = face.image.shape[:2]
