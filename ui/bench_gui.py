@@ -12,7 +12,9 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
@@ -29,9 +31,48 @@ def _wait(seconds: float) -> None:
     loop.exec()
 
 
+@dataclass(frozen=True)
+class ViewBench:
+    """One view mode of the real window: frames shown per second, capture→display latency (ms),
+    frames the capture thread dropped, and the longest the UI thread went without serving a 5 ms timer."""
+
+    displayed_fps: float
+    latency_ms_p50: float
+    latency_ms_p95: float
+    latency_ms_max: float
+    dropped_frames: int
+    ui_stall_ms_max: float
+
+
+@dataclass(frozen=True)
+class GuiBenchReport:
+    """`tryon bench --gui`: the window on the 1280×720 demo face offered at `source_fps`, per view mode."""
+
+    platform: str
+    source_fps: float
+    seconds_per_mode: float
+    first_frame_ms: float
+    views: dict[str, ViewBench]
+    frame_size: tuple[int, int] = (1280, 720)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (its keys are what scripts read: keep them); the top-level fps and p95 are live view's."""
+        live = self.views.get("live")
+        return {
+            "platform": self.platform,
+            "frame_size": list(self.frame_size),
+            "source_fps": self.source_fps,
+            "seconds_per_mode": self.seconds_per_mode,
+            "first_frame_ms": self.first_frame_ms,
+            **{mode: asdict(view) for mode, view in self.views.items()},
+            "displayed_fps": None if live is None else live.displayed_fps,
+            "latency_ms_p95": None if live is None else live.latency_ms_p95,
+        }
+
+
 def run_gui_bench(
     *, seconds: float = 10.0, demo_fps: float = 60.0, modes: tuple[str, ...] = ("live", "split", "compare")
-) -> dict:
+) -> GuiBenchReport:
     """Run the window on the 1280×720 demo source offered at `demo_fps` (a fast camera) for `seconds` per mode."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as folder:
@@ -46,13 +87,7 @@ def run_gui_bench(
             _wait(0.01)
         first_frame_ms = (time.perf_counter() - started) * 1000
         window.shades.select_shade("mv-ruby-hour")
-        report: dict = {
-            "platform": app.platformName(),
-            "frame_size": [1280, 720],
-            "source_fps": demo_fps,
-            "seconds_per_mode": seconds,
-            "first_frame_ms": round(first_frame_ms, 1),
-        }
+        views: dict[str, ViewBench] = {}
         stalls: list[float] = []
         clock = QElapsedTimer()
         timer = QTimer()
@@ -70,23 +105,26 @@ def run_gui_bench(
             elapsed = time.perf_counter() - t0
             timer.stop()
             latencies = np.array(window.display_latencies_ms)
-            report[mode] = {
-                "displayed_fps": round((window.displayed_count - count0) / elapsed, 1),
-                "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1),
-                "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
-                "latency_ms_max": round(float(latencies.max()), 1),
-                "dropped_frames": window.last_frame.dropped - dropped0,
-                "ui_stall_ms_max": float(max(stalls[1:], default=0)),
-            }
+            views[mode] = ViewBench(
+                displayed_fps=round((window.displayed_count - count0) / elapsed, 1),
+                latency_ms_p50=round(float(np.percentile(latencies, 50)), 1),
+                latency_ms_p95=round(float(np.percentile(latencies, 95)), 1),
+                latency_ms_max=round(float(latencies.max()), 1),
+                dropped_frames=window.last_frame.dropped - dropped0,
+                ui_stall_ms_max=float(max(stalls[1:], default=0)),
+            )
         timer.timeout.disconnect()
         window.stop()
         window.close()
         del window, timer
         gc.collect()  # drop the window's Python wrappers while Qt is still up, not during interpreter exit
-    live = report.get("live", {})
-    report["displayed_fps"] = live.get("displayed_fps")
-    report["latency_ms_p95"] = live.get("latency_ms_p95")
-    return report
+    return GuiBenchReport(
+        platform=app.platformName(),
+        source_fps=demo_fps,
+        seconds_per_mode=seconds,
+        first_frame_ms=round(first_frame_ms, 1),
+        views=views,
+    )
 
 
 def ensure_platform() -> None:

@@ -404,3 +404,13 @@ def test_csv_import_problems_name_the_row(tmp_path: Path) -> None:
         "got 'glossy'; did you mean 'gloss'?",
         f"{source}:3: shade 'br-b': field 'opacity' must be a number between 0 and 1, but got 'lots'",
     ]
+
+
+def test_finish_table_matches_the_schema() -> None:
+    from tryon.catalog.finishes import FINISH_TABLE
+
+    enum = schema()["$defs"]["shade"]["properties"]["finish"]["enum"]
+    assert list(FINISH_TABLE) == enum
+    for finish in FINISH_TABLE.values():
+        assert 0.0 <= finish.default_gloss <= 1.0
+        assert finish.sparkles == (finish.default_shimmer_density > 0)  # flecks by default exactly where drawn

@@ -211,6 +211,31 @@ def test_snapshot_collage_names_every_compared_shade(qtbot, window: MainWindow) 
     assert meta.compared_shade_ids == ("mv-ruby-hour", "ll-coral-wave")
 
 
+def test_snapshot_collage_is_the_frozen_frames_compare_set(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    for shade_id in ("mv-ruby-hour", "ll-coral-wave"):
+        window.shades.select_shade(shade_id)
+        window.shades.toggle_compare_current()
+    # Live view, not compare: the worker still renders the compare set with every frame.
+    qtbot.waitUntil(
+        lambda: window.last_frame is not None and len(window.last_frame.compare_frames) == 2, timeout=20_000
+    )
+    frozen = window.last_frame
+    assert frozen.compare_grid is None  # the grid is only composed in compare view
+    window.shades.select_shade("nv-galaxy-plum")
+    window.shades.toggle_compare_current()  # the panel's set changes after the freeze …
+    window.last_frame = frozen
+    path = window.save_snapshot()
+    window.snapshot_dialog.set_layout("compare")
+    collage = window.snapshot_dialog.picture
+    assert collage.shape == frozen.result.rendered.shape
+    assert [shade.id for shade, _ in window.snapshot_dialog.compare] == ["mv-ruby-hour", "ll-coral-wave"]
+    assert np.array_equal(
+        window.snapshot_dialog.compare[0][1], frozen.compare_frames[0]
+    )  # … the sheet keeps the frame's
+    qtbot.waitUntil(lambda: window.last_saved == path, timeout=5000)
+    assert read_metadata(path).layout == "picture"  # saved in the view's layout (live → the try-on picture)
+
+
 def test_settings_persist_between_sessions(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     settings = _settings(tmp_path)
     first = _open(qtbot, tmp_path, "demo", settings)

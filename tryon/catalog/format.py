@@ -1,6 +1,6 @@
 """The shade catalog format: validation against the shipped JSON Schema, with every problem located.
 
-`tryon/shade_catalog.schema.json` is the one definition of the format (fields, types, ranges,
+`tryon/catalog/shade_catalog.schema.json` is the one definition of the format (fields, types, ranges,
 defaults, the format version that introduced each field). `check_catalog_text` applies it and the
 rules a schema cannot express (unique ids, prices need a currency) and adds warnings for likely
 mistakes (near-identical colours, names differing only in case, colours lipstick does not come in).

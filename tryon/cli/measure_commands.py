@@ -1,0 +1,92 @@
+"""`tryon eval` and `tryon bench`: accuracy against human masks, speed per stage (and of the window)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tryon.cli.common import write_json
+from tryon.errors import TryonError
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tryon.media.sources import read_image
+    from tryon.quality.eval import evaluate, jitter
+
+    if args.jitter is not None:
+        jitter_report = jitter(read_image(args.jitter), frames=args.frames).to_json()
+        print("  ".join(f"{k} {v:.3f}" for k, v in jitter_report.items()))
+        write_json(jitter_report, args.json)
+        return 0
+    if args.faces is None:
+        raise TryonError("give --faces DIR (a folder with manifest.json) or --jitter IMAGE")
+    report = evaluate(args.faces)
+    print(f"{'face':<32} {'IoU':>6} {'BF':>6} {'teeth':>6} {'skin':>6} {'tex':>6}")
+
+    def fmt(value: float | None) -> str:
+        return "     -" if value is None else f"{value:6.3f}"
+
+    for row in report.faces:
+        print(
+            f"{row.name[:32]:<32} {fmt(row.iou)} {fmt(row.boundary_f)} {fmt(row.teeth_spill)} "
+            f"{fmt(row.skin_spill)} {fmt(row.texture_corr)}"
+        )
+    keys = (
+        "n",
+        "found",
+        "mean_iou",
+        "median_iou",
+        "mean_boundary_f",
+        "mean_teeth_spill",
+        "mean_skin_spill",
+        "mean_texture_corr",
+    )
+    summary = report.to_json()
+    print("  ".join(f"{k} {summary[k]:.3f}" if isinstance(summary[k], float) else f"{k} {summary[k]}" for k in keys))
+    write_json(summary, args.json)
+    if args.overlays is not None:
+        from tryon.quality.eval import write_overlays
+
+        paths = write_overlays(args.faces, [row.name for row in report.worst(args.worst)], args.overlays)
+        print(
+            f"wrote overlays of the {len(paths)} faces with the lowest IoU to {args.overlays} "
+            "(green: lips in both masks, red: engine only, blue: human only; yellow: paint on the mouth)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.gui:
+        from ui.bench_gui import ensure_platform
+
+        ensure_platform()
+        from ui.bench_gui import run_gui_bench
+
+        gui_report = run_gui_bench(seconds=args.seconds, demo_fps=args.source_fps)
+        for mode, view in gui_report.views.items():
+            print(
+                f"{mode:<8} {view.displayed_fps:5.1f} fps  capture→display p50 {view.latency_ms_p50:5.1f} ms"
+                f"  p95 {view.latency_ms_p95:5.1f} ms  dropped {view.dropped_frames}"
+                f"  UI stall max {view.ui_stall_ms_max:.0f} ms"
+            )
+        write_json(gui_report.to_json(), args.json)
+        return 0
+    from tryon.quality.bench import run_bench
+
+    report = run_bench(frames=args.frames, repeats=args.repeats).to_json()
+    for key in (
+        "landmarks_ms_p50",
+        "mask_ms_p50",
+        "render_ms_p50",
+        "naive_ms_p50",
+        "render_vs_naive",
+        "render_into_copy_vs_naive",
+        "mask_plus_render_vs_naive",
+        "pipeline_fps",
+        "startup_ms",
+        "peak_rss_mb",
+    ):
+        print(f"{key:<26} {report[key]:.2f}")
+    write_json(report, args.json)
+    return 0
