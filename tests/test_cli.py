@@ -42,8 +42,8 @@ def test_mask_is_an_8bit_png_the_size_of_the_image(tmp_path: Path, astronaut_fil
     assert main(["mask", str(astronaut_file), "-o", str(out)]) == 0
     mask = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
     assert mask.dtype == np.uint8
-    assert mask.shape[:2] == (512, 512)
-    assert (mask > 127).sum() > 300
+    assert mask.shape == (512, 512)  # one channel: the alpha
+    assert 200 < (mask > 127).sum() < 2000  # the lips of a 512 px portrait, not the face
     assert mask.max() == 255
 
 
@@ -79,7 +79,7 @@ def test_video_renders_every_frame(tmp_path: Path, capsys) -> None:  # noqa: ANN
             "missing.jpg: image file not found",
         ),
         (["render", "{img}", "--shade", "no-such", "-o", "{tmp}/o.png"], "unknown shade id 'no-such'"),
-        (["render", "{img}", "--shade", "mv-classic-red", "-o", "{tmp}/o.gif"], "cannot save as '.gif'"),
+        (["render", "{img}", "--shade", "mv-classic-red", "-o", "{tmp}/o.gif"], "cannot write '.gif'"),
         (
             ["video", "{tmp}/notes.mp4", "--shade", "mv-classic-red", "-o", "{tmp}/o.mp4"],
             "notes.mp4: cannot open as a video",

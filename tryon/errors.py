@@ -21,3 +21,7 @@ class ImageError(TryonError):
 
 class SourceError(TryonError):
     """A camera, video file or stream cannot be opened or stopped delivering frames."""
+
+
+class OutputError(TryonError):
+    """An output file cannot be written: bad format, missing or read-only folder, disk full, or it is an input."""

@@ -4,12 +4,13 @@ and `measure_commands`; this package is the one place in `tryon` that may reach 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tryon.cli import catalog_commands, measure_commands, picture_commands
-from tryon.cli.common import intensity_arg
+from tryon.cli.common import int_in_range, intensity_arg
 from tryon.errors import TryonError
 
 
@@ -52,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--faces", type=Path, required=True, help="folder of face photos (or the eval layout)")
     sheet.add_argument("-o", "--output", type=Path, required=True, help="sheet.png, sheet.pdf or sheet.html")
     sheet.add_argument("--format", choices=("png", "pdf", "html"), help="default: from the output's suffix")
-    sheet.add_argument("--jobs", type=int, default=None, help="processes (default: all cores)")
+    sheet.add_argument(
+        "--jobs",
+        type=int_in_range(1, os.cpu_count() or 1),
+        default=None,
+        help="processes, 1 to the cores (default: all)",
+    )
     sheet.set_defaults(run=catalog_commands.cmd_sheet)
 
     render = commands.add_parser("render", parents=[catalog_option], help="put a shade on the lips in a photo")
@@ -80,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--faces", type=Path, help="folder with manifest.json (layout of shared/eval)")
     evaluation.add_argument("--jitter", type=Path, help="still image: landmark jitter over video-mode frames")
-    evaluation.add_argument("--frames", type=int, default=300)
+    evaluation.add_argument("--frames", type=int_in_range(2), default=300, help="with --jitter: frames to run")
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")
     evaluation.add_argument("--overlays", type=Path, help="write engine-vs-human pictures of the worst faces here")
     evaluation.add_argument("--worst", type=int, default=8, help="with --overlays: how many faces (lowest IoU)")
@@ -89,8 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", parents=[catalog_option], help="time every stage (p50/p95) and compare with a naive blend"
     )
-    bench.add_argument("--frames", type=int, default=120, help="frames per resolution through landmarks and pipeline")
-    bench.add_argument("--repeats", type=int, default=200, help="timed calls of mask, render and the naive blend")
+    bench.add_argument(
+        "--frames",
+        type=int_in_range(10),  # the first 5 frames warm up and are not counted
+        default=120,
+        help="frames per resolution through landmarks and pipeline (at least 10)",
+    )
+    bench.add_argument(
+        "--repeats", type=int_in_range(1), default=200, help="timed calls of mask, render and the naive blend"
+    )
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
     bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
     bench.add_argument(

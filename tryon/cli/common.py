@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tryon.files import write_text
 
 if TYPE_CHECKING:
     from tryon.catalog.library import ShadeLibrary
@@ -51,7 +53,23 @@ def progress(done: int, total: int, started: float, unit: str = "frames") -> Non
 
 
 def write_json(report: dict[str, Any], path: Path | None) -> None:
-    text = json.dumps(report, indent=2)
+    """Write `report` to `path` (atomically; the path was checked with `check_output` before the work)."""
     if path is not None:
-        path.write_text(text + "\n", encoding="utf-8")
+        write_text(path, json.dumps(report, indent=2) + "\n")
         print(f"wrote {path}", file=sys.stderr)
+
+
+def int_in_range(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [`low`, `high`] (no upper bound when `high` is None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bounds}")
+        return value
+
+    return parse

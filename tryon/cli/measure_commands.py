@@ -7,14 +7,22 @@ import sys
 
 from tryon.cli.common import write_json
 from tryon.errors import TryonError
+from tryon.files import check_output
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from tryon.media.sources import read_image
     from tryon.quality.eval import evaluate, jitter
 
+    if args.json is not None:
+        check_output(args.json)
+    if args.overlays is not None and args.overlays.exists() and not args.overlays.is_dir():
+        raise TryonError(f"{args.overlays}: is a file; --overlays needs a folder")
     if args.jitter is not None:
-        jitter_report = jitter(read_image(args.jitter), frames=args.frames).to_json()
+        jitter_result = jitter(read_image(args.jitter), frames=args.frames)
+        if jitter_result.frames_with_face_raw < 2:
+            raise TryonError(f"{args.jitter}: no face found in the frames; jitter needs a face that stays in view")
+        jitter_report = jitter_result.to_json()
         print("  ".join(f"{k} {v:.3f}" for k, v in jitter_report.items()))
         write_json(jitter_report, args.json)
         return 0
@@ -57,6 +65,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.json is not None:
+        check_output(args.json)
     if args.gui:
         from ui.bench_gui import ensure_platform
 

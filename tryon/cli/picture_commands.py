@@ -8,14 +8,16 @@ import time
 
 from tryon.cli.common import progress, shade_library
 from tryon.errors import ImageError, SourceError
+from tryon.files import check_output
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from tryon.engine.pipeline import Pipeline
     from tryon.media.compose import side_by_side
-    from tryon.media.export import TryonMetadata, save_image
+    from tryon.media.export import IMAGE_SUFFIXES, TryonMetadata, save_image
     from tryon.media.sources import read_image
 
+    check_output(args.output, suffixes=IMAGE_SUFFIXES, inputs=[args.image])
     shade = shade_library(args).get(args.shade)
     frame = read_image(args.image)
     with Pipeline(mode="image") as pipeline:
@@ -35,16 +37,17 @@ def cmd_mask(args: argparse.Namespace) -> int:
     from tryon.media.export import save_image
     from tryon.media.sources import read_image
 
+    if args.output.suffix.lower() != ".png":
+        raise ImageError(f"{args.output}: the mask must be saved as .png (8-bit, lossless)")
+    check_output(args.output, suffixes=(".png",), inputs=[args.image])
     frame = read_image(args.image)
     with Pipeline(mode="image") as pipeline:
         result = pipeline.process(frame, None)
-    if args.output.suffix.lower() != ".png":
-        raise ImageError(f"{args.output}: the mask must be saved as .png (8-bit, lossless)")
     alpha = np.zeros(frame.shape[:2], dtype=np.float32)
     for mask in result.masks:
         alpha = np.maximum(alpha, mask.full_frame(frame.shape[:2]))
     mask_u8 = np.round(alpha * 255).astype(np.uint8)
-    save_image(args.output, np.repeat(mask_u8[..., None], 3, axis=2))
+    save_image(args.output, mask_u8)  # one 8-bit channel: the alpha
     if not result.faces_found:
         print(f"tryon: warning: no face found in {args.image}; the mask is empty", file=sys.stderr)
     print(f"{args.output}: lip mask of {len(result.faces)} face(s), {frame.shape[1]}x{frame.shape[0]}")
@@ -52,34 +55,28 @@ def cmd_mask(args: argparse.Namespace) -> int:
 
 
 def cmd_video(args: argparse.Namespace) -> int:
-    import cv2
-
     from tryon.engine.pipeline import Pipeline
     from tryon.media.sources import VideoFile
+    from tryon.media.video_writer import CODECS, open_video_output
 
+    check_output(args.output, suffixes=CODECS, inputs=[args.input])
     shade = shade_library(args).get(args.shade)
-    codecs = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
-    codec = codecs.get(args.output.suffix.lower())
-    if codec is None:
-        raise SourceError(f"{args.output}: cannot write video as {args.output.suffix!r}; use .mp4, .avi or .mkv")
-    with VideoFile(args.input) as video, Pipeline(mode="video") as pipeline:
-        writer = cv2.VideoWriter(str(args.output), cv2.VideoWriter.fourcc(*codec), video.fps, video.size_wh)
-        if not writer.isOpened():
-            raise SourceError(f"{args.output}: cannot open for writing")
-        started = time.perf_counter()
-        done = with_face = 0
-        try:
+    with VideoFile(args.input) as video:
+        with (
+            Pipeline(mode="video") as pipeline,
+            open_video_output(args.output, fps=video.fps, size_wh=video.size_wh) as output,
+        ):
+            started = time.perf_counter()
+            with_face = 0
             for timestamp_ms, frame in video:
                 result = pipeline.process(frame, shade, intensity=args.intensity, timestamp_ms=timestamp_ms)
-                writer.write(cv2.cvtColor(result.rendered, cv2.COLOR_RGB2BGR))
-                done += 1
+                output.write(result.rendered)
                 with_face += result.faces_found
-                if done % 5 == 0 or done == video.frame_count:
-                    progress(done, video.frame_count, started)
-        finally:
-            writer.release()
-        print(file=sys.stderr)
-    if done == 0:
-        raise SourceError(f"{args.input}: the video has no readable frames")
+                if output.frames_written % 5 == 0 or output.frames_written == video.frame_count:
+                    progress(output.frames_written, video.frame_count, started)
+            print(file=sys.stderr)
+            if output.frames_written == 0:
+                raise SourceError(f"{args.input}: the video has no readable frames; nothing was written")
+    done = output.frames_written
     print(f"{args.output}: {done} frames, a face in {with_face}, {shade.name} ({shade.finish})")
     return 0

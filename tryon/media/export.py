@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from tryon.catalog.model import Shade
-from tryon.errors import ImageError
+from tryon.errors import ImageError, OutputError
+from tryon.files import atomic_path
 
 _EXIF_IMAGE_DESCRIPTION = 0x010E
 _EXIF_SOFTWARE = 0x0131
 _PNG_KEY = "tryon"
-SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 @dataclass(frozen=True)
@@ -50,35 +51,40 @@ class TryonMetadata:
         )
 
 
-def save_image(path: Path, rgb: np.ndarray, *, metadata: TryonMetadata | None = None, jpeg_quality: int = 92) -> Path:
-    """Write RGB uint8 (H, W, 3) to PNG or JPEG (by suffix), with `metadata` as a PNG text chunk
-    `tryon` or as JPEG EXIF ImageDescription (JSON).
+def save_image(
+    path: Path, pixels: np.ndarray, *, metadata: TryonMetadata | None = None, jpeg_quality: int = 92
+) -> Path:
+    """Write RGB uint8 (H, W, 3), or one 8-bit channel (H, W), to PNG or JPEG (by suffix), atomically
+    (`tryon.files`), with `metadata` as JSON in a PNG iTXt chunk `tryon` (UTF-8) or in the JPEG's EXIF
+    ImageDescription (ASCII, so non-ASCII letters are JSON-escaped: "Lumière" comes back whole).
 
     Raises:
-        ImageError: unsupported suffix, or the file cannot be written.
+        ImageError: unsupported suffix.
+        OutputError: the file cannot be written (missing or read-only folder, full disk).
     """
     from PIL import Image, PngImagePlugin
 
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in IMAGE_SUFFIXES:
         raise ImageError(f"{path}: cannot save as {suffix or 'no suffix'!r}; use .png, .jpg or .jpeg")
-    image = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
-    text = json.dumps(asdict(metadata), ensure_ascii=False) if metadata is not None else None
-    try:
-        if suffix == ".png":
-            info = PngImagePlugin.PngInfo()
-            if text is not None:
-                info.add_itxt(_PNG_KEY, text)
-            image.save(path, format="PNG", pnginfo=info)
-        else:
-            exif = Image.Exif()
-            if text is not None:
-                exif[_EXIF_IMAGE_DESCRIPTION] = text
-                exif[_EXIF_SOFTWARE] = "Tryon"
-            image.save(path, format="JPEG", quality=jpeg_quality, exif=exif.tobytes())
-    except OSError as exc:
-        raise ImageError(f"{path}: cannot write image ({exc})") from None
+    image = Image.fromarray(np.ascontiguousarray(pixels), mode="L" if pixels.ndim == 2 else "RGB")
+    fields = asdict(metadata) if metadata is not None else None
+    with atomic_path(path) as temp:
+        try:
+            if suffix == ".png":
+                info = PngImagePlugin.PngInfo()
+                if fields is not None:
+                    info.add_itxt(_PNG_KEY, json.dumps(fields, ensure_ascii=False))
+                image.save(temp, format="PNG", pnginfo=info)
+            else:
+                exif = Image.Exif()
+                if fields is not None:
+                    exif[_EXIF_IMAGE_DESCRIPTION] = json.dumps(fields, ensure_ascii=True)
+                    exif[_EXIF_SOFTWARE] = "Tryon"
+                image.save(temp, format="JPEG", quality=jpeg_quality, exif=exif.tobytes())
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write image ({exc})") from None
     return path
 
 

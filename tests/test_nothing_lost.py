@@ -1,0 +1,291 @@
+"""Nothing lost, nothing half-written: atomic writes, input ≠ output, checked writes, real faults
+(SIGINT, kill -9, a full disk, a read-only folder) against the real CLI."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon.cli import main
+from tryon.errors import OutputError
+from tryon.files import TEMP_MARK, atomic_path, check_output, write_bytes
+from tryon.media.sources import DemoSource, read_image
+
+TRYON = [sys.executable, "-c", "import sys; from tryon.cli import main; sys.exit(main())"]
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if TEMP_MARK in p.name)
+
+
+def _clip(path: Path, frames: int, size_wh: tuple[int, int] = (640, 360)) -> Path:
+    demo = DemoSource(size_wh=size_wh)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, size_wh)
+    for index in range(frames):
+        writer.write(cv2.cvtColor(demo.frame(index), cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+@pytest.fixture
+def astronaut_file(tmp_path: Path, astronaut) -> Path:  # noqa: ANN001
+    path = tmp_path / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(np.array(astronaut), cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs: a disk that fills up (needs root's mount, as on these machines and in CI)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+# ----- the helper
+
+
+def test_a_failed_replace_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    target = write_bytes(tmp_path / "report.json", b"good")
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OutputError, match=r"report.json: cannot write \(No space left on device\)"):
+        write_bytes(target, b"new")
+    assert target.read_bytes() == b"good"
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_inside_a_write_keeps_the_old_file(tmp_path: Path) -> None:
+    target = write_bytes(tmp_path / "look.png", b"good")
+
+    def interrupted_write() -> None:
+        with atomic_path(target) as temp:
+            temp.write_bytes(b"half")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_write()
+    assert target.read_bytes() == b"good"
+    assert _leftovers(tmp_path) == []
+
+
+def test_kill_9_mid_write_leaves_the_old_file_and_at_most_a_hidden_temporary(tmp_path: Path) -> None:
+    target = write_bytes(tmp_path / "look.png", b"good")
+    code = (
+        "import sys, time; from pathlib import Path; from tryon.files import atomic_path\n"
+        "with atomic_path(Path(sys.argv[1])) as temp:\n"
+        "    temp.write_bytes(b'half'); print('writing', flush=True); time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "writing"
+        process.kill()
+        process.wait(10)
+    assert target.read_bytes() == b"good"
+    left = _leftovers(tmp_path)
+    assert len(left) == 1
+    assert left[0].startswith(".look.tryon-")  # hidden, and named for what it was
+
+
+def test_check_output_refuses_before_any_work(tmp_path: Path) -> None:
+    photo = write_bytes(tmp_path / "photo.jpg", b"x")
+    with pytest.raises(OutputError, match="is the input file"):
+        check_output(tmp_path / "." / "photo.jpg", inputs=[photo])
+    with pytest.raises(OutputError, match="cannot write '.gif'; use .png, .jpg"):
+        check_output(tmp_path / "a.gif", suffixes=(".png", ".jpg"))
+    with pytest.raises(OutputError, match="folder .*nowhere does not exist"):
+        check_output(tmp_path / "nowhere" / "a.png")
+    with pytest.raises(OutputError, match="is a folder"):
+        check_output(tmp_path)
+
+
+# ----- the commands
+
+
+@pytest.mark.parametrize("command", ["render", "mask", "video"])
+def test_input_as_output_is_refused_before_any_work(
+    command: str,
+    tmp_path: Path,
+    astronaut_file: Path,
+    monkeypatch,
+    capsys,  # noqa: ANN001
+) -> None:
+    import tryon.engine.pipeline
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the pipeline was started before the output was checked")
+
+    monkeypatch.setattr(tryon.engine.pipeline.Pipeline, "__init__", no_work)
+    source = _clip(tmp_path / "clip.avi", 3) if command == "video" else astronaut_file
+    argv = {
+        "render": ["render", str(source), "--shade", "mv-ruby-hour", "-o", str(source)],
+        "mask": ["mask", str(source), "-o", str(source)],
+        "video": ["video", str(source), "--shade", "mv-ruby-hour", "-o", str(source)],
+    }[command]
+    before = source.read_bytes()
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "is the input file" in err[0]
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["render", "{img}", "--shade", "mv-ruby-hour", "-o", "{tmp}/out.webp"], "cannot write '.webp'"),
+        (["render", "{img}", "--shade", "mv-ruby-hour", "-o", "{tmp}/no/out.png"], "does not exist"),
+        (["mask", "{img}", "-o", "{tmp}/no/m.png"], "does not exist"),
+        (["video", "{clip}", "--shade", "mv-ruby-hour", "-o", "{tmp}/out.mov"], "cannot write '.mov'"),
+        (["eval", "--jitter", "{img}", "--frames", "5", "--json", "{tmp}/no/x.json"], "does not exist"),
+        (["bench", "--frames", "10", "--json", "{tmp}/no/x.json"], "does not exist"),
+    ],
+)
+def test_outputs_are_checked_before_the_work(
+    tmp_path: Path,
+    astronaut_file: Path,
+    monkeypatch,
+    capsys,
+    argv: list[str],
+    message: str,  # noqa: ANN001
+) -> None:
+    import tryon.engine.pipeline
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("work started before the output was checked")
+
+    monkeypatch.setattr(tryon.engine.pipeline.Pipeline, "__init__", no_work)
+    clip = _clip(tmp_path / "clip.avi", 2)
+    args = [a.format(tmp=tmp_path, img=astronaut_file, clip=clip) for a in argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["bench", "--frames", "5"], "'5' must be at least 10"),
+        (["bench", "--repeats", "0"], "'0' must be at least 1"),
+        (["sheet", "assets/shades", "--faces", ".", "-o", "s.pdf", "--jobs", "0"], "'0' must be between 1 and"),
+        (["eval", "--jitter", "x.png", "--frames", "zero"], "'zero' is not a whole number"),
+    ],
+)
+def test_numeric_arguments_are_checked(argv: list[str], message: str, capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_jitter_on_a_face_free_photo_is_an_error_not_zero(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    blank = tmp_path / "wall.png"
+    cv2.imwrite(str(blank), np.full((360, 640, 3), 180, np.uint8))
+    assert main(["eval", "--jitter", str(blank), "--frames", "5"]) == 1
+    assert "no face found" in capsys.readouterr().err
+
+
+def test_a_video_without_frames_leaves_nothing(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    empty = _clip(tmp_path / "empty.avi", 0)
+    out = tmp_path / "out.avi"
+    assert main(["video", str(empty), "--shade", "mv-ruby-hour", "-o", str(out)]) == 1
+    assert "empty.avi: the video has no readable frames; nothing was written" in capsys.readouterr().err
+    assert not out.exists()
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_video_keeps_the_previous_output(tmp_path: Path) -> None:
+    clip = _clip(tmp_path / "long.avi", 240)
+    out = tmp_path / "out.avi"
+    _clip(out, 3)  # a good previous result
+    previous = out.read_bytes()
+    with subprocess.Popen(
+        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)], stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        # Interrupt once frames are being written (the progress bar has started).
+        started = time.monotonic()
+        seen = ""
+        while "frames" not in seen and time.monotonic() - started < 120:
+            seen += process.stderr.read(1)
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=60)
+    assert process.returncode == 130, seen + rest
+    assert out.read_bytes() == previous
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_video_with_an_error_and_leaves_nothing(tiny_disk: Path, tmp_path: Path) -> None:
+    clip = _clip(tmp_path / "clip.avi", 30)
+    result = subprocess.run(
+        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(tiny_disk / "out.avi")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tryon: error: ")
+    assert "out.avi" in last
+    assert "Traceback" not in result.stderr
+    assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_full_disk_keeps_the_previous_picture(tiny_disk: Path, astronaut_file: Path, capsys) -> None:  # noqa: ANN001
+    out = tiny_disk / "look.png"
+    out.write_bytes(b"previous look")
+    (tiny_disk / "ballast").write_bytes(b"\0" * (256 * 1024 - 64 * 1024))  # leave less room than a PNG needs
+    assert main(["render", str(astronaut_file), "--shade", "mv-ruby-hour", "-o", str(out)]) == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert out.read_bytes() == b"previous look"
+    assert _leftovers(tiny_disk) == []
+
+
+def test_a_read_only_folder_is_refused_before_the_work(tmp_path: Path, astronaut_file: Path, capsys) -> None:  # noqa: ANN001
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(read_only)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        assert main(["render", str(astronaut_file), "--shade", "mv-ruby-hour", "-o", str(read_only / "o.png")]) == 1
+        assert "is not writable" in capsys.readouterr().err
+    finally:
+        subprocess.run(["umount", "-l", str(read_only)], check=False)
+
+
+def test_jpeg_metadata_keeps_accented_names(tmp_path: Path, astronaut_file: Path) -> None:
+    from tryon.media.export import read_metadata
+
+    out = tmp_path / "look.jpg"
+    assert main(["render", str(astronaut_file), "--shade", "ll-glass-rose", "-o", str(out)]) == 0
+    metadata = read_metadata(out)
+    assert metadata is not None
+    assert metadata.brand == "Lumière Lab"
+    assert read_image(out).shape == (512, 512, 3)
