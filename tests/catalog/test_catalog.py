@@ -3,6 +3,7 @@ import random
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from tryon.catalog.csv_import import catalog_json, import_csv
@@ -258,6 +259,16 @@ def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     assert len(library.shades) == len(load_library().shades) + 2
 
 
+def test_a_duplicate_id_drops_only_that_shade(tmp_path: Path) -> None:
+    _write(tmp_path, "spring.json", [{**GOOD, "id": "mv-ruby-hour"}, {**GOOD, "id": "sp-petal", "name": "Petal"}])
+    library = load_library(tmp_path)
+    assert library.get("sp-petal").name == "Petal"  # the file's other shade is kept
+    assert library.get("mv-ruby-hour").brand == "Maison Velours"  # the shipped shade keeps its id
+    (message,) = [str(e) for e in library.errors]
+    assert "spring.json: shade 'mv-ruby-hour': field 'id' is already used in" in message
+    assert message.endswith("; this shade is left out")
+
+
 def test_unknown_shade_suggests_near_ids() -> None:
     with pytest.raises(ShadeError, match=r"unknown shade id 'mv-ruby'; did you mean mv-ruby-hour"):
         load_library().get("mv-ruby")
@@ -414,3 +425,32 @@ def test_finish_table_matches_the_schema() -> None:
     for finish in FINISH_TABLE.values():
         assert 0.0 <= finish.default_gloss <= 1.0
         assert finish.sparkles == (finish.default_shimmer_density > 0)  # flecks by default exactly where drawn
+
+
+def test_near_colour_search_finds_what_comparing_every_pair_finds() -> None:
+    from tryon.catalog.format import _near_colour_clusters
+    from tryon.colour import delta_e_2000, rgb_to_lab
+
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, (60, 3))
+    # colours in tight families (some within ΔE2000 1, some not), across the whole gamut
+    rgb = np.clip(np.repeat(base, 8, axis=0) + rng.integers(-2, 3, (480, 3)), 0, 255).astype(np.uint8)
+    lab = rgb_to_lab(rgb).astype(np.float64)
+    first, second = np.triu_indices(len(lab), k=1)
+    close = delta_e_2000(lab[first], lab[second]) < 1.0
+    linked = {(int(i), int(j)) for i, j in zip(first[close], second[close], strict=True)}
+    assert len(linked) > 50  # the test has near pairs to find
+    clusters = _near_colour_clusters(lab, 1.0)
+    cluster_of = {member: n for n, cluster in enumerate(clusters) for member in cluster}
+    assert all(cluster_of.get(i) is not None and cluster_of.get(i) == cluster_of.get(j) for i, j in linked)
+    # and nothing is clustered without a chain of near pairs
+    assert sum(len(cluster) for cluster in clusters) == len({k for pair in linked for k in pair})
+
+
+def test_a_thousand_identical_colours_make_one_warning(tmp_path: Path) -> None:
+    shades = [{**GOOD, "id": f"x-red-{i}", "name": f"Red {i}"} for i in range(1000)]
+    checked = check_catalog_text(_text(shades), Path("t.json"))
+    near = [str(p) for p in checked.warnings if "nearly the colour" in p.message]
+    assert len(near) == 1
+    assert "is nearly the colour of 999 other shades: 'x-red-0', 'x-red-2', 'x-red-3'" in near[0]
+    assert "and 994 more" in near[0]

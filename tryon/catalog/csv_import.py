@@ -81,10 +81,7 @@ def import_csv(
         raise ShadeError(
             f"{path}: the spreadsheet is empty; the first row must name the columns ({', '.join(COLUMNS[:4])}, …)"
         )
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _dialect(text)
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     reader.fieldnames = header
@@ -114,7 +111,32 @@ def import_csv(
     if not rows:
         problems.append(Problem(path, 2, "sheet", None, "has a header row but no shades"))
     errors = any(p.severity == "error" for p in problems)
-    return data, CheckedCatalog(None if errors else checked.raw, tuple(problems))
+    return data, CheckedCatalog(None if errors else checked.raw, tuple(problems), checked.shade_ids)
+
+
+class _Excel(csv.excel):
+    """RFC 4180 as Excel and LibreOffice write it: `"` quotes, doubled `""` inside, any delimiter."""
+
+    delimiter = ","
+
+
+def _dialect(text: str, *, sample_rows: int = 50) -> type[csv.Dialect]:
+    """RFC 4180 quoting with the delimiter (`,` `;` or tab) that splits the header and the first data rows
+    into the same number of cells, the most cells winning (a delimiter inside a quoted name does not count)."""
+    best, best_score = ",", (-1, -1)
+    for delimiter in (",", ";", "\t"):
+        reader = csv.reader(io.StringIO(text), dialect=_Excel, delimiter=delimiter)
+        try:
+            widths = [len(row) for row, _ in zip(reader, range(sample_rows + 1), strict=False) if row]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        consistent = sum(width == widths[0] for width in widths)
+        score = (consistent if widths[0] > 1 else 0, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return type("_Sheet", (_Excel,), {"delimiter": best})
 
 
 def _row_lines(text: str, dialect: Any, count: int) -> list[int]:

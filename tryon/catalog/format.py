@@ -9,6 +9,7 @@ Each `Problem` names the file, line, shade, field, what is wrong and, where usef
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import json
@@ -21,6 +22,10 @@ from typing import Any
 import numpy as np
 
 SCHEMA_PATH = Path(__file__).with_name("shade_catalog.schema.json")
+# Text starting with one of these runs as a formula when a catalog's text ends up in a spreadsheet
+# (OWASP's CSV-injection rule): `=HYPERLINK(…)`, `=cmd|' /C calc'!A0`, `@SUM(…)`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_MESSAGE = "starts with {start!r}, which spreadsheets run as a formula; remove the leading character"
 CURRENT_FORMAT = 2
 NEAR_DUPLICATE_DELTA_E = 1.0
 
@@ -211,6 +216,7 @@ class _Locator:
     def __init__(self, text: str) -> None:
         self.text = text
         self.spans = _shade_spans(text)
+        self._newlines = [match.start() for match in re.finditer("\n", text)]  # a line lookup is a bisect
 
     def line(self, shade_index: int | None, field: str | None) -> int | None:
         """The line of `field` (dotted path) in shade `shade_index` (None: the catalog); where the
@@ -221,7 +227,7 @@ class _Locator:
             if found < 0:
                 break
             start = found
-        return self.text.count("\n", 0, start) + 1
+        return bisect.bisect_left(self._newlines, start) + 1
 
 
 @dataclass(frozen=True)
@@ -291,6 +297,9 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
     _validate_object(raw, root, None, report_at(None, "catalog"), file_format)
     if declared_ok and declared >= 2 and "version" not in raw:
         report_at(None, "catalog")("version", 'is missing (required from format 2), e.g. "version": "2027.1"')
+    for field, value in _text_fields(raw, ("brand", "collection")):
+        if value.startswith(FORMULA_STARTS):
+            report_at(None, "catalog")(field, _FORMULA_MESSAGE.format(start=value[0]))
     shades = listed
     shade_node = root["$defs"]["shade"]
     seen_ids: dict[str, int] = {}
@@ -313,6 +322,9 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
                     f"is used twice in this catalog (first by shade #{seen_ids[shade_id] + 1}); ids must be unique",
                 )
             seen_ids.setdefault(shade_id, index)
+        for field, value in _text_fields(shade, ("name", "sku", "url", "tags")):
+            if value.startswith(FORMULA_STARTS):
+                report(field, _FORMULA_MESSAGE.format(start=value[0]))
         if "price" in shade and "currency" not in raw:
             report("price", 'needs the catalog\'s "currency" (e.g. "currency": "EUR" at the top of the file)')
     if not any(p.severity == "error" for p in problems):
@@ -320,6 +332,76 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
     has_errors = any(p.severity == "error" for p in problems)
     problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
     return CheckedCatalog(None if has_errors else raw, tuple(problems), shade_ids)
+
+
+# Grid cells for the near-colour search: between sRGB colours ΔE76 is at most ~7.6 × ΔE2000 (measured on
+# 400,000 random pairs), so two colours under ΔE2000 1 always sit in the same or neighbouring 10-unit cells.
+_NEAR_COLOUR_CELL = 10.0
+_NAMED_IN_CLUSTER = 5
+_PAIRS_PER_BATCH = 100_000  # a warning names this many shades of a cluster, then counts the rest
+
+
+def _near_colour_clusters(lab: np.ndarray, threshold: float) -> list[list[int]]:
+    """Groups (in index order, each ≥ 2) of the Lab colours (n, 3) linked by ΔE2000 < `threshold`.
+
+    Sub-quadratic: identical colours are merged first, and only colours in the same or a neighbouring
+    grid cell are compared."""
+    from tryon.colour import delta_e_2000
+
+    unique, inverse = np.unique(lab, axis=0, return_inverse=True)
+    parent = list(range(len(unique)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    cells: dict[tuple[int, ...], list[int]] = {}
+    for index, cell in enumerate(np.floor(unique / _NEAR_COLOUR_CELL).astype(np.int64).tolist()):
+        cells.setdefault(tuple(cell), []).append(index)
+    offsets = [(dl, da, db) for dl in (-1, 0, 1) for da in (-1, 0, 1) for db in (-1, 0, 1)]
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def link_close(batch: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        left, right = np.concatenate([b[0] for b in batch]), np.concatenate([b[1] for b in batch])
+        close = delta_e_2000(unique[left], unique[right]) < threshold
+        for i, j in zip(left[close].tolist(), right[close].tolist(), strict=True):
+            parent[root(i)] = root(j)
+
+    for (cl, ca, cb), members in cells.items():
+        own = np.array(members)
+        for dl, da, db in offsets:
+            if (dl, da, db) < (0, 0, 0):
+                continue  # each pair of cells once: the other half of the offsets mirrors these
+            neighbours = cells.get((cl + dl, ca + da, cb + db))
+            if neighbours is None:
+                continue
+            other = np.array(neighbours)
+            left, right = np.repeat(own, len(other)), np.tile(other, len(own))
+            if (dl, da, db) == (0, 0, 0):  # within a cell, each pair once; across cells every pair is new
+                keep = left < right
+                left, right = left[keep], right[keep]
+            pending.append((left, right))
+            if sum(len(b[0]) for b in pending) > _PAIRS_PER_BATCH:  # one ΔE2000 call per batch, memory bounded
+                link_close(pending)
+                pending.clear()
+    if pending:
+        link_close(pending)
+    groups: dict[int, list[int]] = {}
+    for shade_index, colour_index in enumerate(np.ravel(inverse).tolist()):
+        groups.setdefault(root(colour_index), []).append(shade_index)
+    return sorted((group for group in groups.values() if len(group) > 1), key=lambda group: group[0])
+
+
+def _text_fields(obj: dict[str, Any], fields: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(field, text) of the string values of `fields` in `obj`, list fields expanded item by item."""
+    found = []
+    for field in fields:
+        value = obj.get(field)
+        items = value if isinstance(value, list) else [value]
+        found += [(field, item) for item in items if isinstance(item, str)]
+    return found
 
 
 def _warnings(
@@ -335,16 +417,26 @@ def _warnings(
 
     rgb = np.array([[int(s["color"][i : i + 2], 16) for i in (1, 3, 5)] for s in shades], dtype=np.uint8)
     lab = rgb_to_lab(rgb).astype(np.float64)
-    first, second = np.triu_indices(len(shades), k=1)
-    distances = delta_e_2000(lab[first], lab[second]) if len(first) else np.zeros(0)
-    for j, i, distance in zip(first.tolist(), second.tolist(), distances.tolist(), strict=True):
-        if distance < NEAR_DUPLICATE_DELTA_E:
+    for cluster in _near_colour_clusters(lab, NEAR_DUPLICATE_DELTA_E):
+        first, second, *rest = cluster
+        if not rest:
+            distance = float(delta_e_2000(lab[first], lab[second]))
             warn(
-                int(i),
+                second,
                 "color",
-                f"is nearly the colour of shade '{shades[j]['id']}' (ΔE2000 {distance:.2f} < 1): "
+                f"is nearly the colour of shade '{shades[first]['id']}' (ΔE2000 {distance:.2f} < 1): "
                 "shoppers will not see a difference; check the hex values",
             )
+            continue
+        others = [first, *rest]
+        named = ", ".join(f"'{shades[i]['id']}'" for i in others[:_NAMED_IN_CLUSTER])
+        more = f" and {len(others) - _NAMED_IN_CLUSTER:,} more" if len(others) > _NAMED_IN_CLUSTER else ""
+        warn(
+            second,
+            "color",
+            f"is nearly the colour of {len(others):,} other shades: {named}{more} (each within ΔE2000 1 of another): "
+            "shoppers will not see a difference; check the hex values",
+        )
     by_folded_name: dict[str, int] = {}
     for i, shade in enumerate(shades):
         j = by_folded_name.setdefault(shade["name"].casefold(), i)

@@ -11,7 +11,7 @@ The format is defined by `tryon/catalog/shade_catalog.schema.json` and documente
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +172,8 @@ class ShadeIds:
 
 
 def library_from_catalogs(loaded: list[Catalog | ShadeError]) -> ShadeLibrary:
-    """Assemble a library from loaded catalogs (in order) and load errors; a shade id already used by
-    an earlier catalog makes the later catalog an error."""
+    """Assemble a library from loaded catalogs (in order) and load errors. A shade whose id an earlier
+    catalog already uses is left out (an error names it); the catalog's other shades stay."""
     catalogs: list[Catalog] = []
     errors: list[ShadeError] = []
     ids = ShadeIds()
@@ -183,11 +183,12 @@ def library_from_catalogs(loaded: list[Catalog | ShadeError]) -> ShadeLibrary:
             continue
         own_ids = [(shade.id, None) for shade in item.shades]
         clashes = ids.clashes(item.path, own_ids)
-        if clashes:
-            errors.append(ShadeError(str(clashes[0])))
-            continue
+        errors += [ShadeError(f"{clash}; this shade is left out") for clash in clashes]
         ids.claim(item.path, own_ids)
-        catalogs.append(item)
+        clashing = {clash.where for clash in clashes}
+        kept = tuple(shade for shade in item.shades if f"shade '{shade.id}'" not in clashing)
+        if kept:
+            catalogs.append(item if len(kept) == len(item.shades) else replace(item, shades=kept))
     return ShadeLibrary(catalogs=tuple(catalogs), errors=tuple(errors))
 
 

@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--source-fps", type=float, default=60.0, help="with --gui: frame rate the demo face is offered at"
     )
+    bench.add_argument(
+        "--catalog-sizes",
+        type=lambda text: [int_in_range(1)(part) for part in text.split(",")],
+        help="instead: check and load generated catalogs of these shade counts, e.g. 1000,10000,50000",
+    )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)
 

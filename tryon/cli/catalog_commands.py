@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 
 from tryon.cli.common import catalog_paths, progress, shade_library
 from tryon.errors import TryonError
+from tryon.files import check_output, write_text
 
 
 def cmd_shades(args: argparse.Namespace) -> int:
@@ -51,30 +53,38 @@ def cmd_shades_check(args: argparse.Namespace) -> int:
 
 def cmd_shades_import(args: argparse.Namespace) -> int:
     from tryon.catalog.csv_import import catalog_json, import_csv
+    from tryon.catalog.library import ShadeIds
 
+    out = check_output(args.output or args.csv.with_suffix(".json"), suffixes=(".json",), inputs=[args.csv])
     data, checked = import_csv(
         args.csv, brand=args.brand, collection=args.collection, version=args.version, currency=args.currency
     )
-    for problem in checked.problems:
+    ids = ShadeIds()  # ids must be unique across every catalog Tryon loads: refuse one already taken
+    for catalog in shade_library(args).catalogs:
+        ids.claim(catalog.path, [(shade.id, None) for shade in catalog.shades])
+    problems = [*checked.problems, *ids.clashes(out, checked.shade_ids)]
+    problems = [replace(p, path=args.csv) for p in problems]
+    for problem in problems:
         print(problem)
-    if checked.errors:
-        print(f"{args.csv}: {len(checked.errors)} error(s); nothing written", file=sys.stderr)
+    errors = sum(problem.severity == "error" for problem in problems)
+    if errors:
+        print(f"{args.csv}: {errors} error(s); nothing written", file=sys.stderr)
         return 1
-    out = args.output or args.csv.with_suffix(".json")
-    try:
-        out.write_text(catalog_json(data), encoding="utf-8")
-    except OSError as exc:
-        raise TryonError(f"{out}: cannot write the catalog ({exc})") from None
+    write_text(out, catalog_json(data))
     print(f"{out}: {len(data['shades'])} shades from {args.csv}")
     return 0
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     from tryon.catalog.library import load_catalog
-    from tryon.media.sheet import face_images, render_sheet, save_sheet, sheet_title
+    from tryon.media.sheet import check_png_size, face_images, render_sheet, save_sheet, sheet_format, sheet_title
 
+    fmt = sheet_format(args.output, args.format)
+    check_output(args.output)
     catalogs = [load_catalog(path) for path in catalog_paths(args.catalogs)]
     faces = face_images(args.faces)
+    if fmt == "png":
+        check_png_size([shade for catalog in catalogs for shade in catalog.shades], len(faces), args.output)
     started = time.perf_counter()
     sheet = render_sheet(
         catalogs, faces, jobs=args.jobs, progress=lambda done, total: progress(done, total, started, "tasks")
@@ -82,7 +92,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     print(file=sys.stderr)
     for problem in sheet.problems:
         print(f"tryon: warning: {problem}", file=sys.stderr)
-    out = save_sheet(sheet, args.output, title=sheet_title(catalogs), fmt=args.format)
+    out = save_sheet(sheet, args.output, title=sheet_title(catalogs), fmt=fmt)
     seconds = time.perf_counter() - started
     print(f"{out}: {len(sheet.shades)} shades × {len(faces)} faces in {seconds:.1f} s")
     return 0

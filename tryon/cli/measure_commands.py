@@ -67,6 +67,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.json is not None:
         check_output(args.json)
+    if args.catalog_sizes:
+        from tryon.quality.catalog_bench import run_catalog_bench
+
+        rows = run_catalog_bench(args.catalog_sizes)
+        for row in rows:
+            print(
+                f"{row['shades']:>7} shades  check {row['check_s']:6.2f} s  load {row['load_s']:6.2f} s  "
+                f"peak {row['peak_rss_mb']:6.0f} MB  {row['warnings']} warning(s)"
+            )
+        write_json({"catalog_scale": rows}, args.json)
+        return 0
     if args.gui:
         from ui.bench_gui import ensure_platform
 

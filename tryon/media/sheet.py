@@ -22,7 +22,8 @@ import cv2
 import numpy as np
 
 from tryon.catalog.model import Catalog, Shade
-from tryon.errors import ImageError, TryonError
+from tryon.errors import ImageError, OutputError, TryonError
+from tryon.files import atomic_path, write_text
 from tryon.media.compose import caption_font
 from tryon.media.swatch import chip
 
@@ -35,6 +36,9 @@ TILE_WH = (200, 150)
 FORMATS = ("png", "pdf", "html")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 _ROWS_PER_PDF_PAGE = 14
+# PNG sheets past these open in few viewers (and trip Pillow's decompression-bomb guard at ~89 MP).
+MAX_PNG_SIDE_PX = 16_384
+MAX_PNG_PIXELS = 80_000_000
 
 
 def face_images(folder: Path) -> list[Path]:
@@ -192,14 +196,35 @@ def _shade_label(shade: Shade) -> tuple[str, str]:
     return shade.name, details
 
 
+def page_size_wh(rows: Sequence[Shade], face_count: int) -> tuple[int, int]:
+    """Pixel size of a sheet page with `rows` shades (plus the bare-lips row) and `face_count` columns."""
+    tile_w, tile_h = TILE_WH
+    sections = len({(shade.brand, shade.collection) for shade in rows})
+    width = _LABEL_W + face_count * (tile_w + _GAP) + _GAP
+    height = _HEADER_H + (len(rows) + 1) * (tile_h + _GAP) + sections * _SECTION_H + _GAP
+    return width, height
+
+
+def check_png_size(shades: Sequence[Shade], face_count: int, out: Path) -> None:
+    """Refuse a PNG sheet most viewers cannot open (before any rendering).
+
+    Raises:
+        ImageError: wider or taller than `MAX_PNG_SIDE_PX`, or over `MAX_PNG_PIXELS`; PDF pages and HTML scale.
+    """
+    width, height = page_size_wh(shades, face_count)
+    if max(width, height) > MAX_PNG_SIDE_PX or width * height > MAX_PNG_PIXELS:
+        raise ImageError(
+            f"{out}: a PNG sheet of {len(shades)} shades × {face_count} faces would be {width} × {height} px "
+            f"(the limit is {MAX_PNG_SIDE_PX} px a side, {MAX_PNG_PIXELS // 1_000_000} MP); write .pdf (paged) "
+            "or --format html instead"
+        )
+
+
 def _page(sheet: SheetResult, rows: Sequence[Shade], title: str) -> PILImage:
     from PIL import Image, ImageDraw
 
     tile_w, tile_h = TILE_WH
-    columns = len(sheet.faces)
-    sections = len({(shade.brand, shade.collection) for shade in rows})
-    width = _LABEL_W + columns * (tile_w + _GAP) + _GAP
-    height = _HEADER_H + (len(rows) + 1) * (tile_h + _GAP) + sections * _SECTION_H + _GAP
+    width, height = page_size_wh(rows, len(sheet.faces))
     page = Image.new("RGB", (width, height), _PAPER)
     draw = ImageDraw.Draw(page)
     draw.text((_GAP * 2, 18), title, fill=_INK, font=caption_font(24, bold=True))
@@ -248,26 +273,41 @@ def save_sheet(sheet: SheetResult, out: Path, *, title: str, fmt: str | None = N
     """Write the sheet as PNG (one image), PDF (pages of `_ROWS_PER_PDF_PAGE` shades) or HTML (one file).
 
     Raises:
-        ImageError: unknown format, or the file cannot be written.
+        ImageError: unknown format, or a PNG too big to open (see `check_png_size`).
+        OutputError: the file cannot be written.
     """
     out = Path(out)
-    fmt = (fmt or out.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise ImageError(f"{out}: cannot write a sheet as {fmt!r}; use .png, .pdf or --format html")
-    try:
-        if fmt == "html":
-            out.write_text(sheet_html(sheet, title), encoding="utf-8")
-        elif fmt == "png":
-            _page(sheet, sheet.shades, title).save(out, format="PNG", compress_level=3)
-        else:
-            pages = [
-                _page(sheet, sheet.shades[i : i + _ROWS_PER_PDF_PAGE], title)
-                for i in range(0, len(sheet.shades), _ROWS_PER_PDF_PAGE)
-            ]
-            pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=150)
-    except OSError as exc:
-        raise ImageError(f"{out}: cannot write the sheet ({exc})") from None
+    fmt = sheet_format(out, fmt)
+    if fmt == "html":
+        write_text(out, sheet_html(sheet, title))
+        return out
+    if fmt == "png":
+        check_png_size(sheet.shades, len(sheet.faces), out)
+    with atomic_path(out) as temp:
+        try:
+            if fmt == "png":
+                _page(sheet, sheet.shades, title).save(temp, format="PNG", compress_level=3)
+            else:
+                pages = [
+                    _page(sheet, sheet.shades[i : i + _ROWS_PER_PDF_PAGE], title)
+                    for i in range(0, len(sheet.shades), _ROWS_PER_PDF_PAGE)
+                ]
+                pages[0].save(temp, format="PDF", save_all=True, append_images=pages[1:], resolution=150)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write the sheet ({exc})") from None
     return out
+
+
+def sheet_format(out: Path, fmt: str | None = None) -> str:
+    """The sheet format: `fmt` if given, else from `out`'s suffix.
+
+    Raises:
+        ImageError: not one of `FORMATS`.
+    """
+    chosen = (fmt or Path(out).suffix.lstrip(".")).lower()
+    if chosen not in FORMATS:
+        raise ImageError(f"{out}: cannot write a sheet as {chosen!r}; use .png, .pdf or --format html")
+    return chosen
 
 
 def _data_uri(rgb: np.ndarray, fmt: str = "JPEG") -> str:
