@@ -334,9 +334,12 @@ def check_catalog_data(raw: Any, path: Path, line_of: Callable[[int | None, str 
     return CheckedCatalog(None if has_errors else raw, tuple(problems), shade_ids)
 
 
-# Grid cells for the near-colour search: between sRGB colours ΔE76 is at most ~7.6 × ΔE2000 (measured on
-# 400,000 random pairs), so two colours under ΔE2000 1 always sit in the same or neighbouring 10-unit cells.
-_NEAR_COLOUR_CELL = 10.0
+# Grid cells (L*, a*, b*) for the near-colour search. ΔE2000 ≥ |ΔL*| / S_L and S_L ≤ 1.75, so colours
+# under ΔE2000 1 differ by < 1.75 in L*; between sRGB colours ΔE76 is at most ~7.6 × ΔE2000 (measured on
+# 400,000 random pairs), so they differ by < 7.6 in a* and b*. Either way they sit in the same or
+# neighbouring cells.
+_NEAR_COLOUR_CELL = np.array([2.0, 10.0, 10.0])
+_NEAR_COLOUR_MAX_DE76 = 8.0  # pairs further apart than this (cheap to compute) cannot be under ΔE2000 1
 _NAMED_IN_CLUSTER = 5
 _PAIRS_PER_BATCH = 100_000  # a warning names this many shades of a cluster, then counts the rest
 
@@ -362,9 +365,12 @@ def _near_colour_clusters(lab: np.ndarray, threshold: float) -> list[list[int]]:
         cells.setdefault(tuple(cell), []).append(index)
     offsets = [(dl, da, db) for dl in (-1, 0, 1) for da in (-1, 0, 1) for db in (-1, 0, 1)]
     pending: list[tuple[np.ndarray, np.ndarray]] = []
+    pending_pairs = 0
 
     def link_close(batch: list[tuple[np.ndarray, np.ndarray]]) -> None:
         left, right = np.concatenate([b[0] for b in batch]), np.concatenate([b[1] for b in batch])
+        nearby = np.linalg.norm(unique[left] - unique[right], axis=1) < _NEAR_COLOUR_MAX_DE76 * threshold
+        left, right = left[nearby], right[nearby]
         close = delta_e_2000(unique[left], unique[right]) < threshold
         for i, j in zip(left[close].tolist(), right[close].tolist(), strict=True):
             parent[root(i)] = root(j)
@@ -383,9 +389,11 @@ def _near_colour_clusters(lab: np.ndarray, threshold: float) -> list[list[int]]:
                 keep = left < right
                 left, right = left[keep], right[keep]
             pending.append((left, right))
-            if sum(len(b[0]) for b in pending) > _PAIRS_PER_BATCH:  # one ΔE2000 call per batch, memory bounded
+            pending_pairs += len(left)
+            if pending_pairs > _PAIRS_PER_BATCH:  # one ΔE2000 call per batch, memory bounded
                 link_close(pending)
                 pending.clear()
+                pending_pairs = 0
     if pending:
         link_close(pending)
     groups: dict[int, list[int]] = {}
