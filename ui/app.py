@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections import deque
@@ -9,18 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -37,6 +40,13 @@ from ui.view import VideoView, to_qimage
 from ui.worker import LiveFrame, Worker
 
 MODES = ("live", "split", "compare")
+_SETTINGS_DELAY_MS = 500
+_SIDE_PANEL_WIDTH = 300
+_SIDE_PANEL_MIN_HEIGHT = 480  # the shade list keeps room for ~8 swatches; below that the panel scrolls
+# The window opens at this size, or smaller to fit the screen; it never needs more than MIN_SIZE_WH.
+_START_SIZE_WH = (1280, 760)
+MIN_SIZE_WH = (760, 560)
+_DECORATION_WH = (16, 40)  # room left on the screen for the window's frame and title bar
 
 
 def _setting_bool(settings: QSettings, key: str, default: bool) -> bool:
@@ -69,6 +79,7 @@ class MainWindow(QMainWindow):
         self.display_latencies_ms: deque[float] = deque(maxlen=2000)
         self.displayed_count = 0
         self._frame_times: deque[float] = deque(maxlen=120)
+        remembered = source is None and bool(self.settings.value("source"))
         source = source if source is not None else (self.settings.value("source") or None)
 
         self.view = VideoView()
@@ -108,9 +119,13 @@ class MainWindow(QMainWindow):
         panel.addWidget(self.overlay)
         panel.addWidget(self.before)
         panel.addWidget(self.snapshot)
-        side = QWidget()
-        side.setLayout(panel)
-        side.setFixedWidth(300)
+        side_content = QWidget()
+        side_content.setLayout(panel)
+        side_content.setMinimumHeight(_SIDE_PANEL_MIN_HEIGHT)
+        side = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)  # scrolls on very small screens
+        side.setWidget(side_content)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFixedWidth(_SIDE_PANEL_WIDTH)
         left = QVBoxLayout()
         left.addLayout(mode_bar)
         left.addWidget(self.view, 1)
@@ -123,6 +138,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().showMessage("Pick a shade")
         self._build_menus()
+        self.setMinimumSize(*MIN_SIZE_WH)
+        self._fit_to_screen()
 
         self.intensity.setValue(int(self.settings.value("intensity", 85)))
         self.mirror.setChecked(_setting_bool(self.settings, "mirror", True))
@@ -155,7 +172,7 @@ class MainWindow(QMainWindow):
             self.shades.show_catalog_problems(watcher.current_problems)
 
         self.thread = QThread(self)
-        self.worker = Worker(source, demo_fps=demo_fps)
+        self.worker = Worker(source, demo_fps=demo_fps, fallback_to_demo=remembered)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.thread.finished.connect(self.worker.deleteLater)
@@ -164,10 +181,25 @@ class MainWindow(QMainWindow):
         self.worker.error.connect(self.on_error)
         self.worker.source_opened.connect(self._on_source_opened)
         self.look_changed.connect(self.worker.set_look, Qt.ConnectionType.DirectConnection)
+        # Choices are saved half a second after they stop changing (a slider drag writes once).
+        self._settings_timer = QTimer(self, singleShot=True, interval=_SETTINGS_DELAY_MS)
+        self._settings_timer.timeout.connect(self.save_settings)
+        self.look_changed.connect(self._settings_timer.start)
+        self.overlay.toggled.connect(self._settings_timer.start)
         self._on_mode_toggled(self.mode_buttons.checkedId(), True)
 
     def start(self) -> None:
         self.thread.start()
+
+    def _fit_to_screen(self) -> None:
+        """Open at the preferred size, or as big as the screen allows (a 1024×768 screen holds every control)."""
+        width, height = _START_SIZE_WH
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()  # window decorations come on top of the size set here
+            width = min(width, available.width() - _DECORATION_WH[0])
+            height = min(height, available.height() - _DECORATION_WH[1])
+        self.resize(max(width, MIN_SIZE_WH[0]), max(height, MIN_SIZE_WH[1]))
 
     # ----- menus
     def _build_menus(self) -> None:
@@ -368,8 +400,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Picture copied to the clipboard", 4000)
 
     # ----- lifecycle
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        self.stop()
+    def save_settings(self) -> None:
+        """Write the user's choices to disk now (also after every change, debounced, so a kill keeps them)."""
         shade = self.shades.current_shade()
         if shade is not None:
             self.settings.setValue("shade", shade.id)
@@ -378,6 +410,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("overlay", self.overlay.isChecked())
         self.settings.setValue("mode", self.mode())
         self.settings.setValue("compare", ",".join(self.shades.compare_ids))
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        self.stop()
+        self._settings_timer.stop()
+        self.save_settings()
         super().closeEvent(event)
 
     def stop(self) -> None:
@@ -403,7 +441,24 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
             f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
         )
     window = MainWindow(library, source=source, watcher=watcher)
-    window.resize(1280, 760)
     window.show()
     window.start()
+    stop_on_signals(window)
     return int(app.exec())
+
+
+def stop_on_signals(window: QMainWindow) -> None:
+    """Close `window` cleanly (threads stopped, settings saved, pictures written) on Ctrl-C or SIGTERM.
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop is C++: a 200 ms timer
+    gives the interpreter a moment to notice a signal."""
+
+    def close_window(signum: int, _frame: object) -> None:
+        window.close()
+        QApplication.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, close_window)
+    heartbeat = QTimer(window, interval=200)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start()

@@ -55,9 +55,13 @@ class Worker(QObject):
     error = Signal(str)
     source_opened = Signal(str)  # the spec of the source now showing ("demo" for the demo face)
 
-    def __init__(self, source: str | None, *, demo_fps: float = 30.0) -> None:
+    def __init__(self, source: str | None, *, demo_fps: float = 30.0, fallback_to_demo: bool = False) -> None:
+        """`fallback_to_demo`: a source that fails before its first frame is replaced by the demo face
+        (for a remembered choice: last week's phone stream must not leave a black window)."""
         super().__init__()
         self._source_spec = source
+        self._fallback_to_demo = fallback_to_demo
+        self._opening_message = ""  # said when the next source opens, instead of its own message
         self._demo_fps = demo_fps
         self._source_changed = False
         self._look = Look(shade=None)
@@ -75,6 +79,7 @@ class Worker(QObject):
         with self._lock:
             self._source_spec = spec
             self._source_changed = True
+            self._fallback_to_demo = False  # the user chose it now: keep retrying it
 
     def stop(self) -> None:
         self._stop.set()
@@ -87,6 +92,7 @@ class Worker(QObject):
             self.error.emit(str(exc))
             return
         grabber: FrameGrabber | None = None
+        frames_from_source = 0
         started = time.monotonic()
         last_ts = -1
         last_frame_at = started
@@ -102,10 +108,13 @@ class Worker(QObject):
                     try:
                         source, message = open_source(spec, self._demo_fps)
                     except SourceError as exc:
-                        self.status.emit(f"{exc}; retrying…")
-                        self._stop.wait(_RETRY_S)
+                        if not self._give_up_on(spec, exc):
+                            self.status.emit(f"{exc}; retrying…")
+                            self._stop.wait(_RETRY_S)
                         continue
                     grabber = FrameGrabber(source)
+                    frames_from_source = 0
+                    message, self._opening_message = self._opening_message or message, ""
                     last_frame_at = time.monotonic()
                     pipeline.reset()
                     self._focus = None
@@ -118,11 +127,13 @@ class Worker(QObject):
                 except SourceError as exc:
                     grabber.close()
                     grabber = None
-                    self.status.emit(f"{exc}; retrying…")
-                    self._stop.wait(_RETRY_S)
+                    if not (frames_from_source == 0 and self._give_up_on(spec, exc)):
+                        self.status.emit(f"{exc}; retrying…")
+                        self._stop.wait(_RETRY_S)
                     continue
                 if captured is None:
                     continue
+                frames_from_source += 1
                 last_frame_at = time.monotonic()
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms
@@ -148,6 +159,16 @@ class Worker(QObject):
             if grabber is not None:
                 grabber.close()
             pipeline.close()
+
+    def _give_up_on(self, spec: str | None, error: SourceError) -> bool:
+        """Replace a failing remembered source by the demo face (once, saying why); False: keep retrying."""
+        with self._lock:
+            if not self._fallback_to_demo or spec == "demo" or self._source_changed:
+                return False
+            self._fallback_to_demo = False
+            self._source_spec = "demo"
+        self._opening_message = f"{error} — showing the demo face (choose another in the Camera menu)"
+        return True
 
     def _compare_grid(self, result: FrameResult, look: Look, variants: tuple[np.ndarray, ...]) -> np.ndarray:
         """The frame in each compare shade, cropped around the faces (crop eased so it does not jitter)."""

@@ -78,6 +78,9 @@ class VideoFile:
         self.close()
 
 
+_STREAM_TIMEOUT_MS = 4000
+
+
 class CaptureSource:
     """A live source read frame by frame: camera index ("0"), video file (loops) or stream URL.
 
@@ -87,7 +90,13 @@ class CaptureSource:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         with _quiet_opencv():  # each backend that fails to open it logs a warning; the error below says it once
-            self._capture = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
+            if spec.isdigit():
+                self._capture = cv2.VideoCapture(int(spec))
+            elif "://" in spec:  # a stream that does not answer fails in seconds, not FFmpeg's default 30 s
+                timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, _STREAM_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC]
+                self._capture = cv2.VideoCapture(spec, cv2.CAP_FFMPEG, [*timeouts, _STREAM_TIMEOUT_MS])
+            else:
+                self._capture = cv2.VideoCapture(spec)
         if not self._capture.isOpened():
             raise SourceError(f"cannot open camera or stream {spec!r}")
         self._loops = not spec.isdigit() and "://" not in spec
