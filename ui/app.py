@@ -444,7 +444,10 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
     window.show()
     window.start()
     stop_on_signals(window)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        watcher.close()
 
 
 def stop_on_signals(window: QMainWindow) -> None:

@@ -9,13 +9,13 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
-from tryon.media.swatch import chip
+from tryon.media.swatch import ICON_SIZE_PX, chip
 
 _SHADE_ROLE = Qt.ItemDataRole.UserRole
 MAX_COMPARE = 4
 
 
-def swatch_icon(shade: Shade, size: int = 28) -> QIcon:
+def swatch_icon(shade: Shade, size: int = ICON_SIZE_PX) -> QIcon:
     """The shade's swatch chip (the one the swatch sheets draw) as an icon."""
     rgba = np.ascontiguousarray(chip(shade, size))
     image = QImage(rgba.data, size, size, rgba.strides[0], QImage.Format.Format_RGBA8888).copy()
@@ -38,6 +38,8 @@ class ShadePanel(QWidget):
         self.search = QLineEdit(placeholderText="Search shades…", clearButtonEnabled=True)
         self.shade_list = QListWidget()
         self.shade_list.setIconSize(self.shade_list.iconSize() * 2)
+        self.shade_list.setUniformItemSizes(True)  # lays out 10,000 rows without measuring each
+        self._icons: dict[Shade, QIcon] = {}  # kept across reloads: an unchanged shade keeps its icon
         self.compare_toggle = QPushButton()
         self.compare_label = QLabel(wordWrap=True)
         self.compare_label.setStyleSheet("color: #666;")
@@ -64,13 +66,14 @@ class ShadePanel(QWidget):
 
     # ----- shades
     def _fill_shades(self) -> None:
+        self._icons = {shade: self._icons.get(shade) or swatch_icon(shade) for shade in self.library.shades}
         for catalog in self.library.catalogs:
             header = QListWidgetItem(f"{catalog.brand} · {catalog.collection}")
             header.setFlags(Qt.ItemFlag.NoItemFlags)
             header.setForeground(QColor("#777"))
             self.shade_list.addItem(header)
             for shade in catalog.shades:
-                item = QListWidgetItem(swatch_icon(shade), f"{shade.name}\n{shade.finish}")
+                item = QListWidgetItem(self._icons[shade], f"{shade.name}\n{shade.finish}")
                 item.setData(_SHADE_ROLE, shade)
                 item.setToolTip(f"{shade.name} — {shade.color}, {shade.finish}, {shade.brand}")
                 self.shade_list.addItem(item)
@@ -81,10 +84,12 @@ class ShadePanel(QWidget):
         current = self.current_shade()
         self.library = library
         self.shade_list.blockSignals(True)
+        self.shade_list.setUpdatesEnabled(False)
         self.shade_list.clear()
         self._fill_shades()
         self._filter(self.search.text())
         self._select_shade_id(current.id if current is not None else "")
+        self.shade_list.setUpdatesEnabled(True)
         self.shade_list.blockSignals(False)
         self._on_change()
 

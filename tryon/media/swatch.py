@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tryon.catalog.finishes import finish_of
 from tryon.catalog.model import Shade
 
+ICON_SIZE_PX = 28  # the app's shade list
 
+
+@functools.lru_cache(maxsize=100_000)
 def chip(shade: Shade, size: int = 56) -> np.ndarray:
-    """A round swatch chip, RGBA uint8 (size, size, 4): the colour, an ombre's centre, a liner's ring, the
-    finish's highlight and sparkle flecks."""
+    """A round swatch chip, RGBA uint8 (size, size, 4), read-only: the colour, an ombre's centre, a
+    liner's ring, the finish's highlight and sparkle flecks. Cached per shade and size (~0.3 ms to draw)."""
     from PIL import Image, ImageDraw
 
     scale = 4
@@ -33,4 +38,6 @@ def chip(shade: Shade, size: int = 56) -> np.ndarray:
         rng = np.random.default_rng(7)
         for x, y in rng.uniform(0.25, 0.75, size=(14, 2)) * big:
             draw.ellipse((x - scale, y - scale, x + scale, y + scale), fill=shade.shimmer_rgb + (230,))
-    return np.asarray(image.resize((size, size), Image.Resampling.LANCZOS))
+    rgba = np.array(image.resize((size, size), Image.Resampling.LANCZOS))
+    rgba.setflags(write=False)  # cached and shared: callers copy before changing it
+    return rgba
