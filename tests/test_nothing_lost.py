@@ -289,3 +289,48 @@ def test_jpeg_metadata_keeps_accented_names(tmp_path: Path, astronaut_file: Path
     assert metadata is not None
     assert metadata.brand == "Lumière Lab"
     assert read_image(out).shape == (512, 512, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [0.3, 0.8, 1.5])
+def test_kill_9_during_render_leaves_the_old_picture_or_the_new_one_whole(
+    delay_s: float, tmp_path: Path, astronaut
+) -> None:  # noqa: ANN001
+    from tryon.media.export import save_image
+
+    # A big photo, so the kill lands in reading, rendering or writing depending on the delay.
+    big = save_image(tmp_path / "big.png", cv2.resize(np.array(astronaut), (4000, 4000)))
+    out = tmp_path / "look.png"
+    save_image(out, np.array(astronaut))
+    previous = out.read_bytes()
+    with subprocess.Popen([*TRYON, "render", str(big), "--shade", "mv-ruby-hour", "-o", str(out)]) as process:
+        time.sleep(delay_s)
+        process.kill()
+        process.wait(30)
+    after = out.read_bytes()
+    if after != previous:  # the render had finished: then the new picture is whole
+        assert read_image(out).shape == (4000, 4000, 3)
+    assert all(name.startswith(".look.tryon-") for name in _leftovers(tmp_path))  # at most hidden temporaries
+
+
+@pytest.mark.slow
+def test_kill_9_during_video_keeps_the_previous_output(tmp_path: Path) -> None:
+    clip = _clip(tmp_path / "long.avi", 240)
+    out = tmp_path / "out.avi"
+    _clip(out, 3)
+    previous = out.read_bytes()
+    with subprocess.Popen(
+        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)], stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        seen = ""
+        started = time.monotonic()
+        while "frames" not in seen and time.monotonic() - started < 120:
+            seen += process.stderr.read(1)
+        process.kill()
+        process.wait(30)
+    assert out.read_bytes() == previous
+    left = _leftovers(tmp_path)
+    assert len(left) == 1
+    assert left[0].startswith(".out.tryon-")
+    assert left[0].endswith(".avi")
