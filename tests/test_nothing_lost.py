@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -44,20 +45,24 @@ def astronaut_file(tmp_path: Path, astronaut) -> Path:  # noqa: ANN001
     return path
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 256 KiB tmpfs: a disk that fills up (needs root's mount, as on these machines and in CI)."""
-    mount_point = tmp_path / "tiny"
+@contextlib.contextmanager
+def _tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
+    """A small tmpfs at `mount_point` (needs root's mount, as on these machines and in CI)."""
     mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True
-    )
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB disk that fills up."""
+    with _tmpfs(tmp_path / "tiny", "size=256k") as mount_point:
+        yield mount_point
 
 
 # ----- the helper
@@ -266,18 +271,9 @@ def test_a_full_disk_keeps_the_previous_picture(tiny_disk: Path, astronaut_file:
 
 
 def test_a_read_only_folder_is_refused_before_the_work(tmp_path: Path, astronaut_file: Path, capsys) -> None:  # noqa: ANN001
-    read_only = tmp_path / "ro"
-    read_only.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(read_only)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
+    with _tmpfs(tmp_path / "ro", "ro,size=64k") as read_only:
         assert main(["render", str(astronaut_file), "--shade", "mv-ruby-hour", "-o", str(read_only / "o.png")]) == 1
-        assert "is not writable" in capsys.readouterr().err
-    finally:
-        subprocess.run(["umount", "-l", str(read_only)], check=False)
+    assert "is not writable" in capsys.readouterr().err
 
 
 def test_jpeg_metadata_keeps_accented_names(tmp_path: Path, astronaut_file: Path) -> None:

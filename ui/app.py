@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Down), self, activated=lambda: self.shades.step_shade(1))
         QShortcut(QKeySequence(Qt.Key.Key_Up), self, activated=lambda: self.shades.step_shade(-1))
         for library_error in library.errors:
-            self.statusBar().showMessage(f"Skipped a catalog: {library_error}", 10_000)
+            self.statusBar().showMessage(f"Catalog problem: {library_error}", 10_000)
         self.watcher = watcher
         if watcher is not None:
             watcher.library_changed.connect(self.shades.set_library)
