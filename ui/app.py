@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         self.shades.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.intensity.valueChanged.connect(self._push_look)
         self.intensity.valueChanged.connect(self._update_intensity_label)
+        self.intensity.valueChanged.connect(lambda value: self.shades.set_intensity(value / 100.0))
+        self.shades.set_intensity(self.intensity.value() / 100.0)
         self.mode_buttons.idToggled.connect(self._on_mode_toggled)
         self.before.pressed.connect(self._push_look)
         self.before.released.connect(self._push_look)
@@ -421,6 +423,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         """Stop capture and processing and finish writing pictures (blocks up to a few seconds)."""
         self.worker.stop()
+        self.shades.shutdown()
         self.thread.quit()
         self.thread.wait(5000)
         self.picture_writer.wait()

@@ -17,7 +17,7 @@ from tryon.catalog.library import (
 )
 from tryon.catalog.model import Catalog
 from tryon.errors import ShadeError
-from tryon.media.swatch import ICON_SIZE_PX, chip
+from tryon.media.swatch import DEFAULT_INTENSITY, ICON_SIZE_PX, chip_and_lips
 
 _SETTLE_MS = 150  # editors write a file in several steps; reload once they are done
 
@@ -85,8 +85,8 @@ class CatalogWatcher(QObject):
             self._last_good[path] = catalog
             loaded.append(catalog)
         library = library_from_catalogs(loaded)
-        for shade in library.shades:  # draw the swatch chips here, not on the UI thread (cached per shade)
-            chip(shade, ICON_SIZE_PX)
+        for shade in library.shades:  # draw the swatches here, not on the UI thread (cached per shade)
+            chip_and_lips(shade, DEFAULT_INTENSITY, ICON_SIZE_PX)
         return library, problems + [str(e) for e in library.errors]  # the library's own errors: id clashes
 
     def reload(self) -> None:

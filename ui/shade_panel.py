@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
-from tryon.media.swatch import ICON_SIZE_PX, chip
+from tryon.media.swatch import DEFAULT_INTENSITY, ICON_SIZE_PX, chip_and_lips, chip_and_lips_wh
 
 _SHADE_ROLE = Qt.ItemDataRole.UserRole
 MAX_COMPARE = 4
+_ICON_DELAY_MS = 250
 
 
-def swatch_icon(shade: Shade, size: int = ICON_SIZE_PX) -> QIcon:
-    """The shade's swatch chip (the one the swatch sheets draw) as an icon."""
-    rgba = np.ascontiguousarray(chip(shade, size))
-    image = QImage(rgba.data, size, size, rgba.strides[0], QImage.Format.Format_RGBA8888).copy()
-    return QIcon(QPixmap.fromImage(image))
+def _icon(rgba: np.ndarray) -> QIcon:
+    rgba = np.ascontiguousarray(rgba)
+    height, width = rgba.shape[:2]
+    return QIcon(
+        QPixmap.fromImage(QImage(rgba.data, width, height, rgba.strides[0], QImage.Format.Format_RGBA8888).copy())
+    )
+
+
+def swatch_icon(shade: Shade, intensity: float = DEFAULT_INTENSITY) -> QIcon:
+    """The shade's bullet chip (the one the swatch sheets draw) beside its "on lips" swatch at `intensity`."""
+    return _icon(chip_and_lips(shade, intensity, ICON_SIZE_PX))
 
 
 class ShadePanel(QWidget):
     """Picks the shade (`current_shade`) and the compare set (`compare_ids`, up to 4); emits `changed`."""
 
     changed = Signal()
+    _icons_rendered = Signal(float, list)  # from the swatch thread: (intensity, [(Shade, RGBA uint8)])
     message = Signal(str)  # something to tell the user in the status bar
 
     def __init__(self, library: ShadeLibrary, *, compare_ids: list[str]) -> None:
@@ -37,9 +47,14 @@ class ShadePanel(QWidget):
         self.catalog_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.search = QLineEdit(placeholderText="Search shades…", clearButtonEnabled=True)
         self.shade_list = QListWidget()
-        self.shade_list.setIconSize(self.shade_list.iconSize() * 2)
+        self.shade_list.setIconSize(QSize(*chip_and_lips_wh(ICON_SIZE_PX)))
         self.shade_list.setUniformItemSizes(True)  # lays out 10,000 rows without measuring each
         self._icons: dict[Shade, QIcon] = {}  # kept across reloads: an unchanged shade keeps its icon
+        self._intensity = DEFAULT_INTENSITY  # the "on lips" swatches show the shades at the user's intensity
+        self._icon_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-swatches")
+        self._icon_timer = QTimer(self, singleShot=True, interval=_ICON_DELAY_MS)
+        self._icon_timer.timeout.connect(self._render_icons)
+        self._icons_rendered.connect(self._apply_icons)
         self.compare_toggle = QPushButton()
         self.compare_label = QLabel(wordWrap=True)
         self.compare_label.setStyleSheet("color: #666;")
@@ -66,7 +81,8 @@ class ShadePanel(QWidget):
 
     # ----- shades
     def _fill_shades(self) -> None:
-        self._icons = {shade: self._icons.get(shade) or swatch_icon(shade) for shade in self.library.shades}
+        intensity = self._intensity
+        self._icons = {shade: self._icons.get(shade) or swatch_icon(shade, intensity) for shade in self.library.shades}
         for catalog in self.library.catalogs:
             header = QListWidgetItem(f"{catalog.brand} · {catalog.collection}")
             header.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -77,6 +93,40 @@ class ShadePanel(QWidget):
                 item.setData(_SHADE_ROLE, shade)
                 item.setToolTip(f"{shade.name} — {shade.color}, {shade.finish}, {shade.brand}")
                 self.shade_list.addItem(item)
+
+    def set_intensity(self, intensity: float) -> None:
+        """Show the "on lips" swatches at `intensity` (0–1): re-rendered in the background, once the
+        slider rests for a moment."""
+        if intensity != self._intensity:
+            self._intensity = intensity
+            self._icon_timer.start()
+
+    def _render_icons(self) -> None:
+        shades, intensity = self.library.shades, self._intensity
+
+        def render() -> None:
+            swatches = [chip_and_lips(shade, intensity, ICON_SIZE_PX) for shade in shades]
+            self._icons_rendered.emit(intensity, list(zip(shades, swatches, strict=True)))
+
+        self._icon_pool.submit(render)
+
+    @Slot(float, list)
+    def _apply_icons(self, intensity: float, swatches: list[tuple[Shade, np.ndarray]]) -> None:
+        if intensity != self._intensity:
+            return  # the slider moved on; a newer render is coming
+        icons = {shade: _icon(rgba) for shade, rgba in swatches}
+        self._icons.clear()  # icons of another intensity are no use any more
+        self._icons.update(icons)
+        for row in self._shade_rows():
+            item = self.shade_list.item(row)
+            icon = icons.get(item.data(_SHADE_ROLE))
+            if icon is not None:
+                item.setIcon(icon)
+
+    def shutdown(self) -> None:
+        """Stop re-rendering swatches (on window close)."""
+        self._icon_timer.stop()
+        self._icon_pool.shutdown(wait=False, cancel_futures=True)
 
     @Slot(object)
     def set_library(self, library: ShadeLibrary) -> None:

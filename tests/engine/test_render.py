@@ -34,7 +34,10 @@ def test_lip_colour_moves_toward_the_shade(astronaut_face, astronaut, library) -
 
 
 def test_matte_keeps_lip_texture(astronaut_face, astronaut, library) -> None:  # noqa: ANN001
-    core = lip_mask(astronaut, astronaut_face).full_frame(astronaut.shape[:2]) > 0.95
+    full = lip_mask(astronaut, astronaut_face).full_frame(astronaut.shape[:2]) > 0.95
+    # The lips' inside: full alpha now reaches the contour, where the painted edge itself (not the
+    # lips' texture) dominates a high-pass; one pixel in from it the texture is what is measured.
+    core = cv2.erode(full.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     matte = library.get("mv-ruby-hour")
     out = apply_shade(astronaut, lip_mask(astronaut, astronaut_face), matte, intensity=1.0)
     assert texture_correlation(astronaut, out, core) >= 0.8
@@ -91,10 +94,26 @@ def test_shimmer_stays_on_the_lips_when_the_face_moves(astronaut_face, astronaut
     ys, xs = np.nonzero(region)
     diff = np.abs(out1[ys, xs].astype(int) - out2[ys + 4, xs + 7].astype(int))
     assert diff.max() <= 2
-    # and the flecks exist: shimmer differs from the same shade rendered as satin
+    # On this 42 px mouth flecks would be single pixels: the shimmer is an even soft sheen over satin …
     satin = Shade(id="t", name="t", color=shade.color, finish="satin", opacity=shade.opacity, gloss=shade.gloss)
     plain = apply_shade(astronaut, lip_mask(astronaut, astronaut_face), satin)
-    assert (np.abs(out1[region].astype(int) - plain[region].astype(int)).max(axis=1) > 20).sum() > 10
+    sheen = np.abs(out1[region].astype(int) - plain[region].astype(int)).max(axis=1)
+    assert sheen.min() >= 3
+    assert sheen.std() < 4
+
+
+def test_shimmer_flecks_appear_on_a_bigger_mouth(landmarker, astronaut, library) -> None:  # noqa: ANN001
+    big = np.ascontiguousarray(cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC))
+    (face,) = landmarker.detect(big)
+    mask = lip_mask(big, face)
+    shade = library.get("nv-galaxy-plum")
+    satin = Shade(id="t", name="t", color=shade.color, finish="satin", opacity=shade.opacity, gloss=shade.gloss)
+    region = mask.full_frame(big.shape[:2]) > 0.95
+    out = apply_shade(big, mask, shade)
+    plain = apply_shade(big, mask, satin)
+    flecks = np.abs(out[region].astype(int) - plain[region].astype(int)).max(axis=1) > 20
+    assert face.lips_width_px > 120
+    assert 10 < flecks.sum() < 0.3 * region.sum()  # bright flecks, not a wash
 
 
 def test_dim_light_gives_dim_lipstick(astronaut_face, astronaut, library) -> None:  # noqa: ANN001

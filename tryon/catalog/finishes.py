@@ -22,10 +22,14 @@ class Finish:
             below their mean. Matte flattens shine (keeps little of the bright side) but keeps creases.
         coverage_lightness / coverage_chroma: how far the colour moves from the lips' own toward the
             shade's before opacity applies (1 = all the way; sheer is translucent).
-        highlight_gain_l: L* added at a full highlight of a glossy shade (light off a wet film).
+        highlight_gain_l: L* added at a full highlight of a glossy shade (light off a wet film): a
+            narrow, bright specular point.
+        highlight_whitening: how much a full highlight loses chroma (light off a clear film is white).
         sparkles: draws flecks fixed on the lips (shimmer, metallic).
         metallic_contrast: extra share of the lips' smooth shading (metals show lit vs shaded strongly).
-        metallic_sheen: share of the highlight tinted with the shimmer colour.
+        sheen_gain_l: L* added across the broad lit part of the lips (a metal's wide specular lobe,
+            following the lips' own shading and curvature), in the shade's own colour.
+        sheen_chroma_gain: chroma multiplier at the sheen's peak (metals reflect in their own colour).
     Chips:
         chip_highlight_alpha: opacity (0–255) of the white highlight on a swatch chip; 0 = none.
     """
@@ -38,9 +42,11 @@ class Finish:
     coverage_lightness: float = 1.0
     coverage_chroma: float = 1.0
     highlight_gain_l: float = 0.0
+    highlight_whitening: float = 0.8
     sparkles: bool = False
     metallic_contrast: float = 0.0
-    metallic_sheen: float = 0.0
+    sheen_gain_l: float = 0.0
+    sheen_chroma_gain: float = 1.0
     chip_highlight_alpha: int = 0
 
 
@@ -68,14 +74,18 @@ _TABLE = (
         sparkles=True,
         chip_highlight_alpha=120,
     ),
+    # Metallic: a wide sheen in the shade's own colour over the lit lips and deeper shading, a small
+    # specular point that stays coloured, fine sparkle on top — told apart from gloss's white glints.
     Finish(
         "metallic",
         default_gloss=0.6,
         default_shimmer_density=0.5,
-        highlight_gain_l=28.0,
+        highlight_gain_l=10.0,
+        highlight_whitening=0.2,
         sparkles=True,
-        metallic_contrast=0.35,
-        metallic_sheen=0.5,
+        metallic_contrast=0.6,
+        sheen_gain_l=16.0,
+        sheen_chroma_gain=1.2,
         chip_highlight_alpha=160,
     ),
 )

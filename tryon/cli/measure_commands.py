@@ -49,6 +49,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "mean_skin_spill",
         "mean_texture_corr",
     )
+    if report.colour_fidelity:
+        print("colour fidelity at full coverage (median over faces and swatches):")
+        for finish, stats in report.colour_fidelity.items():
+            print(
+                f"  {finish:<9} ΔE2000 {stats['delta_e2000_median']:5.2f}  at the lips' lightness "
+                f"{stats['delta_e2000_at_lip_lightness_median']:5.2f}  |hue| {stats['hue_diff_deg_median']:4.1f}°  "
+                f"chroma ratio {stats['chroma_ratio_median']:.2f}"
+            )
     summary = report.to_json()
     print("  ".join(f"{k} {summary[k]:.3f}" if isinstance(summary[k], float) else f"{k} {summary[k]}" for k in keys))
     write_json(summary, args.json)

@@ -12,13 +12,17 @@ from tryon.catalog.model import Shade, hex_to_rgb
 from tryon.colour import rgb_to_lab
 from tryon.engine.mask import LipMask
 
-# Shimmer: sparkle cells per mouth width; a cell holds at most one fleck.
-_SHIMMER_CELLS_PER_WIDTH = 70.0
+# Shimmer: sparkle cells per mouth width (at shimmer_size 1); a cell holds at most one fleck, so flecks
+# scale with the mouth. Cells narrower than _FLECK_FADE_PX[1] pixels fade the flecks, and below
+# _FLECK_FADE_PX[0] they are gone: single-pixel flecks read as salt noise, so small mouths get an even,
+# soft sheen of the same average brightness instead (unresolved particles look like that).
+_SHIMMER_CELLS_PER_WIDTH = 50.0
+_FLECK_FADE_PX = (1.2, 2.4)
+_SOFT_SHEEN = 0.35  # the even sheen, as a share of the cells holding a fleck
 # Share of cells holding a fleck: 12 % at density 0, 52 % at density 1 (a bare film still glints).
 _FLECK_SHARE_BASE = 0.12
 _FLECK_SHARE_PER_DENSITY = 0.4
-_FLECK_RADIUS_CELLS = 0.18  # fleck radius in cells
-_FLECK_MIN_WIDTH_PX = 0.6  # ... but at least this wide on small mouths, so flecks do not alias away
+_FLECK_RADIUS_CELLS = 0.25  # fleck radius in cells: a fleck is half a cell wide, at any mouth size
 _MOUTH_WIDTH_MM = 50.0  # an adult mouth, corner to corner: turns liner widths in mm into pixels
 
 
@@ -49,8 +53,9 @@ def _lip_frame_coords(mask: LipMask, rows: np.ndarray, cols: np.ndarray) -> tupl
 
 
 def sparkle(mask: LipMask, rows: np.ndarray, cols: np.ndarray, density: float, size: float = 1.0) -> np.ndarray:
-    """Fine flecks fixed in lip coordinates at the ROI pixels (`rows`, `cols`): float32 in [0, 1], the
-    same on every frame for the same lips.
+    """Flecks fixed in lip coordinates at the ROI pixels (`rows`, `cols`): float32 in [0, 1], the same
+    on every frame for the same lips. Fleck size and spacing are shares of the mouth width; on mouths too
+    small to show them (see `_FLECK_FADE_PX`) they fade into an even soft sheen.
 
     `size` scales the flecks (and their spacing, so the covered share stays `density`)."""
     along, across, width = _lip_frame_coords(mask, rows, cols)
@@ -63,13 +68,15 @@ def sparkle(mask: LipMask, rows: np.ndarray, cols: np.ndarray, density: float, s
     h = h ^ (h >> 16)
     rand = (h & 0xFFFF).astype(np.float32) / 65535.0
     rand2 = ((h >> 16) & 0xFFFF).astype(np.float32) / 65535.0
-    present = rand < _FLECK_SHARE_BASE + _FLECK_SHARE_PER_DENSITY * density
+    share = _FLECK_SHARE_BASE + _FLECK_SHARE_PER_DENSITY * density
+    present = rand < share
     # Fleck centre inside the middle half of its cell, and a small round falloff around it.
     cu, cv = 0.25 + 0.5 * rand2, 0.25 + 0.5 * rand
     dist = np.hypot(u - iu - cu, v - iv - cv)
-    radius = max(_FLECK_RADIUS_CELLS, _FLECK_MIN_WIDTH_PX / max(1.0, width / cells))
-    fleck = np.clip(1.0 - dist / radius, 0.0, 1.0) * present
-    return (fleck * (0.5 + 0.5 * rand2)).astype(np.float32)  # flecks vary from half to full brightness
+    fleck = np.clip(1.0 - dist / _FLECK_RADIUS_CELLS, 0.0, 1.0) * present
+    fleck *= 0.5 + 0.5 * rand2  # flecks vary from half to full brightness
+    visible = float(smoothstep(*_FLECK_FADE_PX, np.array(width / cells)))
+    return (visible * fleck + (1.0 - visible) * _SOFT_SHEEN * share).astype(np.float32)
 
 
 def smooth_blur(image: np.ndarray, sigma: float) -> np.ndarray:

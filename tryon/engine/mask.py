@@ -242,7 +242,11 @@ def lip_mask(frame: np.ndarray, face: Face, *, feather_px: float | None = None, 
     if feather_px is None:
         feather_px = float(np.clip(_FEATHER_PER_WIDTH * face.lips_width_px, _MIN_FEATHER_PX, _MAX_FEATHER_PX))
     if feather_px > 0:
-        alpha = cv2.GaussianBlur(alpha, (0, 0), sigmaX=feather_px, borderType=cv2.BORDER_CONSTANT)
+        # The feather fades toward the skin only: inside the contour the lips keep their full alpha (a
+        # centred blur would halve it at the edge and leave a rim of the lips' own colour, e.g. under a
+        # full-coverage shade on lips already wearing lipstick).
+        blurred = cv2.GaussianBlur(alpha, (0, 0), sigmaX=feather_px, borderType=cv2.BORDER_CONSTANT)
+        alpha = np.maximum(alpha, blurred)
         support = cv2.dilate((outer_cover > 0).astype(np.uint8), _SUPPORT_KERNEL)
         # The feather softens the edge toward the skin only: inside the mouth opening (teeth,
         # tongue) it would smear lipstick, so it is cut off in pixels mostly (> 50 %) inside the

@@ -15,7 +15,7 @@ import numpy as np
 from tryon.catalog.finishes import Finish, finish_of
 from tryon.catalog.model import Shade
 from tryon.colour import lab_to_rgb, rgb_to_lab
-from tryon.engine.lip_patterns import hex_lab, ombre_liner_targets, smooth_blur, sparkle
+from tryon.engine.lip_patterns import hex_lab, ombre_liner_targets, smooth_blur, smoothstep, sparkle
 from tryon.engine.mask import LipMask
 
 # Typical L* of bare lips in even light; lips darker than this are taken as dimly lit and the
@@ -33,9 +33,10 @@ _HIGHLIGHT_MIN_BLUR_PX = 3.0
 _HIGHLIGHT_START_L = 2.0
 _HIGHLIGHT_RANGE_L = 14.0
 _GLOSS_SHARPNESS = 1.5  # highlight ** this: glossy films reflect in narrow, bright peaks
-_GLOSS_WHITENING = 0.8  # reflected light is whiter: chroma lost per unit of highlight strength …
-_GLOSS_MAX_WHITENING = 0.6  # … never more than this share
-_METALLIC_SHEEN_SPREAD = 1.5  # the tinted sheen covers more than the white highlight
+_GLOSS_MAX_WHITENING = 0.6  # a highlight never loses more than this share of its chroma
+# Metallic sheen: lips lit this much above their mean (the highlight blur's local mean, L*) start to
+# shine, and shine fully at the upper bound: a wide lobe over the lit part of the lips.
+_SHEEN_LIT_L = (0.0, 8.0)
 # Flecks catch light: their brightness follows the lips' smooth shading (±20 L* = ±1) and highlights.
 _FLECK_LIGHT_BASE = 0.5
 _FLECK_LIGHT_RANGE_L = 20.0
@@ -138,23 +139,20 @@ def _add_gloss(
     new_l, new_a, new_b = colour
     strength = highlight**_GLOSS_SHARPNESS * shade.gloss
     new_l = new_l + strength * finish.highlight_gain_l * px.light
-    whiten = 1.0 - np.clip(strength * _GLOSS_WHITENING, 0.0, _GLOSS_MAX_WHITENING)
+    whiten = 1.0 - np.clip(strength * finish.highlight_whitening, 0.0, _GLOSS_MAX_WHITENING)
     return new_l, new_a * whiten, new_b * whiten
 
 
-def _add_metallic_sheen(
-    colour: Lab,
-    px: _LipPixels,
-    finish: Finish,
-    highlight: np.ndarray,
-    local_mean: np.ndarray,
-    tint: np.ndarray,
-) -> Lab:
-    """Metals: stronger contrast between lit and shaded areas, highlights tinted by the shimmer colour."""
+def _add_metallic_sheen(colour: Lab, px: _LipPixels, finish: Finish, local_mean: np.ndarray) -> Lab:
+    """Metals: stronger contrast between lit and shaded areas, and a broad sheen over the lit lips in the
+    shade's own colour, lighter and more saturated (a metal's reflection is coloured, a gloss's white)."""
     new_l, new_a, new_b = colour
-    new_l = new_l + (local_mean - px.mean_l) * finish.metallic_contrast
-    sheen = np.clip(highlight * _METALLIC_SHEEN_SPREAD, 0.0, 1.0) * finish.metallic_sheen
-    return new_l, new_a + (tint[1] - new_a) * sheen, new_b + (tint[2] - new_b) * sheen
+    shading = local_mean - px.mean_l
+    new_l = new_l + shading * finish.metallic_contrast
+    sheen = smoothstep(*_SHEEN_LIT_L, shading) * px.core
+    new_l = new_l + sheen * finish.sheen_gain_l * px.light
+    chroma = 1.0 + (finish.sheen_chroma_gain - 1.0) * sheen
+    return new_l, new_a * chroma, new_b * chroma
 
 
 def _add_sparkle(
@@ -249,8 +247,8 @@ def apply_shade(
     tint = hex_lab(shade.shimmer_color)  # shimmer flecks and metallic sheen
     if shade.gloss > 0:
         colour = _add_gloss(colour, px, shade, finish, highlight)
-    if finish.metallic_sheen > 0 or finish.metallic_contrast > 0:
-        colour = _add_metallic_sheen(colour, px, finish, highlight, local_mean, tint)
+    if finish.sheen_gain_l > 0 or finish.metallic_contrast > 0:
+        colour = _add_metallic_sheen(colour, px, finish, local_mean)
     if finish.sparkles and shade.shimmer_density > 0:
         colour = _add_sparkle(colour, px, mask, shade, highlight, local_mean, tint)
     if liner_weight is not None and liner_lab is not None:

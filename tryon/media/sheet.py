@@ -25,7 +25,7 @@ from tryon.catalog.model import Catalog, Shade
 from tryon.errors import ImageError, OutputError, TryonError
 from tryon.files import atomic_path, write_text
 from tryon.media.compose import caption_font
-from tryon.media.swatch import chip
+from tryon.media.swatch import chip_and_lips
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -179,7 +179,8 @@ def render_sheet(
 # ----- drawing
 
 _INK, _MUTED, _PAPER = (40, 36, 42), (120, 114, 122), (255, 255, 255)
-_LABEL_W, _GAP, _HEADER_H, _SECTION_H = 390, 8, 70, 44
+_LABEL_W, _GAP, _HEADER_H, _SECTION_H = 540, 8, 70, 44
+_CHIP_PX = 48  # chip height in the label column; the on-lips swatch beside it is twice as wide
 
 
 def _shade_label(shade: Shade) -> tuple[str, str]:
@@ -250,11 +251,13 @@ def _page(sheet: SheetResult, rows: Sequence[Shade], title: str) -> PILImage:
                 (_GAP * 2, y + 10), f"{shade.brand} · {shade.collection}", fill=_INK, font=caption_font(17, bold=True)
             )
             y += _SECTION_H
-        swatch = Image.fromarray(chip(shade, 60))
-        page.paste(swatch, (_GAP * 2, y + (tile_h - 60) // 2), swatch)
+        # The bullet chip beside the shade on the reference lips (catalog opacity, full intensity).
+        swatch = Image.fromarray(chip_and_lips(shade, 1.0, _CHIP_PX))
+        page.paste(swatch, (_GAP * 2, y + (tile_h - _CHIP_PX) // 2), swatch)
         name, details = _shade_label(shade)
-        draw.text((_GAP * 2 + 72, y + tile_h / 2 - 24), name, fill=_INK, font=caption_font(19, bold=True))
-        draw.text((_GAP * 2 + 72, y + tile_h / 2 + 4), details, fill=_MUTED, font=caption_font(13))
+        text_x = _GAP * 3 + swatch.width
+        draw.text((text_x, y + tile_h / 2 - 24), name, fill=_INK, font=caption_font(19, bold=True))
+        draw.text((text_x, y + tile_h / 2 + 4), details, fill=_MUTED, font=caption_font(13))
         paste_row(y, [face.tiles.get(shade.id) for face in sheet.faces])
         y += tile_h + _GAP
     return page
@@ -339,7 +342,7 @@ def sheet_html(sheet: SheetResult, title: str) -> str:
             )
         name, details = _shade_label(shade)
         link = f'<a href="{esc(shade.url)}">{esc(name)}</a>' if shade.url else esc(name)
-        swatch = f'<img class="chip" src="{_data_uri(chip(shade, 56), "PNG")}" alt="{esc(shade.color)}">'
+        swatch = f'<img class="chip" src="{_data_uri(chip_and_lips(shade, 1.0, 56), "PNG")}" alt="{esc(shade.color)}">'
         tiles = "".join(cell(f.tiles.get(shade.id), f"{f.path.stem}, {name}") for f in sheet.faces)
         rows.append(
             f'<tr id="{esc(shade.id)}"><th class="shade">{swatch}<b>{link}</b>'
@@ -354,7 +357,7 @@ th {{ font-weight: normal; color: #78727a; font-size: 13px; text-align: left; }}
 th.shade {{ min-width: 300px; color: #28242a; font-size: 17px; }}
 th.section {{ color: #28242a; font-size: 19px; font-weight: 600; padding-top: 18px; border-bottom: 1px solid #ddd; }}
 th.shade small {{ display: block; color: #78727a; font-size: 12px; margin-left: 68px; }}
-img.chip {{ float: left; width: 56px; height: 56px; margin-right: 12px; }}
+img.chip {{ float: left; width: 176px; height: 56px; margin-right: 12px; }}
 td img {{ display: block; width: {TILE_WH[0]}px; height: {TILE_WH[1]}px; border-radius: 4px; }}
 a {{ color: inherit; }}
 </style></head><body>

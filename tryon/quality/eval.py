@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tryon.catalog.model import Shade
+from tryon.catalog.finishes import FINISHES
+from tryon.catalog.model import Shade, hex_to_rgb
 from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import LipMask, lip_mask
 from tryon.engine.pipeline import Pipeline, render_masks
@@ -36,10 +38,9 @@ class FaceScore:
     texture_corr: float | None
 
 
-def score_face(face: EvalFace, landmarker: FaceLandmarker) -> FaceScore:
-    """Score one face: the found face whose mask overlaps the human lips most is the one judged."""
+def score_face(face: EvalFace, masks: Sequence[LipMask]) -> FaceScore:
+    """Score one face from the engine's `masks` of it: the mask overlapping the human lips most is judged."""
     size_hw = face.image.shape[:2]
-    masks = [lip_mask(face.image, found) for found in landmarker.detect(face.image)]
     if not masks:
         return FaceScore(face.name, False, 0.0, 0.0, None, 0.0, None)
     preds = [m.full_frame(size_hw) > 0.5 for m in masks]
@@ -73,6 +74,7 @@ class EvalReport:
 
     faces_dir: str
     faces: tuple[FaceScore, ...]
+    colour_fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -124,15 +126,94 @@ class EvalReport:
             "mean_skin_spill": self.mean_skin_spill,
             "mean_texture_corr": self.mean_texture_corr,
             "faces": [asdict(face) for face in self.faces],
+            "colour_fidelity": self.colour_fidelity,
         }
 
 
 def evaluate(faces_dir: Path) -> EvalReport:
     """Score the engine on every face of an eval folder (the layout of ../shared/eval)."""
     entries = manifest_entries(faces_dir)
+    rows: list[FaceScore] = []
+    fidelity: list[FidelitySample] = []
     with FaceLandmarker(mode="image") as landmarker:
-        rows = tuple(score_face(load_face(faces_dir, entry), landmarker) for entry in entries)
-    return EvalReport(faces_dir=str(faces_dir), faces=rows)
+        for entry in entries:
+            face = load_face(faces_dir, entry)
+            masks = tuple(lip_mask(face.image, found) for found in landmarker.detect(face.image))
+            rows.append(score_face(face, masks))
+            fidelity += colour_fidelity_samples(face, masks)
+    return EvalReport(faces_dir=str(faces_dir), faces=tuple(rows), colour_fidelity=summarise_fidelity(fidelity))
+
+
+# Colour fidelity: each finish at full coverage in three swatch colours that span the catalogs
+# (a red, a plum, a coral), compared with the median colour of the painted lips.
+FIDELITY_COLOURS = ("#B0122B", "#5B2A5E", "#E0604A")
+_FIDELITY_ERODE_PX = 2  # judge the lips away from their edge (the human mask eroded)
+_FIDELITY_HIGHLIGHT_PERCENTILE = 90  # and without their highlights (the brightest tenth)
+
+
+@dataclass(frozen=True)
+class FidelitySample:
+    """One face, finish and swatch: ΔE2000 of the lips' median colour to the swatch, the same with the
+    swatch moved to the lips' own lightness (colour without the scene's light), hue difference in
+    degrees, and the lips' chroma over the swatch's."""
+
+    finish: str
+    delta_e: float
+    delta_e_at_lip_lightness: float
+    hue_diff_deg: float
+    chroma_ratio: float
+
+
+def colour_fidelity_samples(face: EvalFace, masks: Sequence[LipMask]) -> list[FidelitySample]:
+    """Every finish × `FIDELITY_COLOURS` at opacity 1 on `face` (none without a face or enough lip)."""
+    import cv2
+
+    from tryon.colour import delta_e_2000, rgb_to_lab
+
+    if not masks:
+        return []
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * _FIDELITY_ERODE_PX + 1,) * 2)
+    judged = cv2.erode(face.lips.astype(np.uint8), kernel) > 0
+    if face.mouth_open:
+        judged &= ~face.mouth
+    if judged.sum() < 50:
+        return []
+    samples = []
+    for finish in FINISHES:
+        for colour in FIDELITY_COLOURS:
+            shade = Shade(id="fidelity", name="Fidelity", color=colour, finish=finish, opacity=1.0)
+            lab = rgb_to_lab(render_masks(face.image, tuple(masks), shade)[judged]).astype(np.float64)
+            lab = lab[lab[:, 0] <= np.percentile(lab[:, 0], _FIDELITY_HIGHLIGHT_PERCENTILE)]
+            lips = np.median(lab, axis=0)
+            swatch = rgb_to_lab(np.array(hex_to_rgb(colour), dtype=np.uint8)).astype(np.float64)
+            at_lightness = np.array([lips[0], swatch[1], swatch[2]])
+            hue = np.degrees(np.arctan2(lips[2], lips[1]) - np.arctan2(swatch[2], swatch[1]))
+            samples.append(
+                FidelitySample(
+                    finish=finish,
+                    delta_e=float(delta_e_2000(lips, swatch)),
+                    delta_e_at_lip_lightness=float(delta_e_2000(lips, at_lightness)),
+                    hue_diff_deg=float((hue + 180.0) % 360.0 - 180.0),
+                    chroma_ratio=float(np.hypot(lips[1], lips[2]) / max(np.hypot(swatch[1], swatch[2]), 1e-6)),
+                )
+            )
+    return samples
+
+
+def summarise_fidelity(samples: Sequence[FidelitySample]) -> dict[str, dict[str, float]]:
+    """Per finish: medians over faces and swatches (ΔE2000, at the lips' lightness, |hue|, chroma ratio)."""
+    summary: dict[str, dict[str, float]] = {}
+    for finish in FINISHES:
+        mine = [s for s in samples if s.finish == finish]
+        if mine:
+            summary[finish] = {
+                "delta_e2000_median": float(np.median([s.delta_e for s in mine])),
+                "delta_e2000_at_lip_lightness_median": float(np.median([s.delta_e_at_lip_lightness for s in mine])),
+                "hue_diff_deg_median": float(np.median([abs(s.hue_diff_deg) for s in mine])),
+                "chroma_ratio_median": float(np.median([s.chroma_ratio for s in mine])),
+                "samples": float(len(mine)),
+            }
+    return summary
 
 
 def overlay_picture(face: EvalFace, masks: tuple[LipMask, ...], rendered: np.ndarray) -> np.ndarray:
