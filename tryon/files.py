@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tryon.errors import OutputError
 
-TEMP_MARK = ".tryon-"  # hidden temporary files are named `.NAME.tryon-XXXXXXXX.SUFFIX`
+TEMP_MARK = ".tryon-"  # hidden temporary files are named `.NAME.tryon-<8 hex digits>.SUFFIX`
 
 
 def _temp_beside(path: Path) -> Path:
@@ -70,13 +70,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
     Raises:
         OutputError: the folder is missing or not writable, or the disk is full.
     """
-    with atomic_path(path) as temp:
-        try:
-            with open(temp, "xb") as out:
-                out.write(data)
-                out.flush()
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    with atomic_path(path) as temp, open(temp, "xb") as out:  # atomic_path turns an OSError into OutputError
+        out.write(data)
     return Path(path)
 
 

@@ -92,10 +92,9 @@ def chip_and_lips_wh(height: int) -> tuple[int, int]:
 
 def chip_and_lips(shade: Shade, intensity: float = 1.0, height: int = ON_LIPS_WH[1]) -> np.ndarray:
     """The bullet chip and the "on lips" swatch side by side, RGBA uint8 (height, 3 × height + gap, 4)."""
-    gap = chip_and_lips_wh(height)[0] - 3 * height
-    lips = on_lips(shade, intensity, (2 * height, height))
-    out = np.zeros((height, 3 * height + gap, 4), np.uint8)
+    width, _ = chip_and_lips_wh(height)
+    out = np.zeros((height, width, 4), np.uint8)
     out[:, :height] = chip(shade, height)
-    out[:, height + gap :, :3] = lips
-    out[:, height + gap :, 3] = 255
+    out[:, width - 2 * height :, :3] = on_lips(shade, intensity, (2 * height, height))
+    out[:, width - 2 * height :, 3] = 255
     return out
