@@ -2,6 +2,11 @@ import subprocess
 import sys
 
 
+def _fresh_python(code: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new interpreter, so only what it imports is loaded."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout_s)
+
+
 def test_engine_never_imports_qt() -> None:
     code = (
         "import sys, pkgutil, importlib, tryon\n"
@@ -9,7 +14,7 @@ def test_engine_never_imports_qt() -> None:
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6'))\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = _fresh_python(code)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -18,7 +23,7 @@ def test_cli_help_is_instant_without_heavy_imports() -> None:
         "import sys; from tryon.cli import build_parser; build_parser(); "
         "print(sorted(m for m in ('mediapipe', 'cv2') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = _fresh_python(code, 60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
@@ -29,5 +34,5 @@ def test_public_api_names_resolve_lazily() -> None:
         "missing = [name for name in tryon.__all__ if getattr(tryon, name, None) is None]\n"
         "print(missing); sys.exit(1 if missing else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = _fresh_python(code, 60)
     assert result.returncode == 0, result.stdout + result.stderr
