@@ -62,3 +62,34 @@ def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     r_t = -np.sin(np.radians(2 * d_theta)) * r_c
     squared = (dlp / s_l) ** 2 + (dcp / s_c) ** 2 + (dhp / s_h) ** 2 + r_t * (dcp / s_c) * (dhp / s_h)
     return np.sqrt(np.asarray(squared, dtype=np.float64))
+
+
+def srgb_to_linear(rgb_u8: np.ndarray) -> np.ndarray:
+    """sRGB uint8 (..., 3) → linear-light RGB float64 in [0, 1] (the IEC 61966-2-1 transfer curve)."""
+    v = np.asarray(rgb_u8, dtype=np.float64) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear-light RGB (..., 3), any float → sRGB uint8, clipped to [0, 1] first (over-exposure saturates)."""
+    v = np.clip(np.asarray(linear, dtype=np.float64), 0.0, 1.0)
+    encoded = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+    return np.round(encoded * 255.0).astype(np.uint8)
+
+
+def linear_to_lab(linear: np.ndarray) -> np.ndarray:
+    """Linear-light RGB (..., 3) in [0, 1] → float64 CIE Lab (D65), like `rgb_to_lab` without the 8-bit step."""
+    flat = np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0).reshape(1, -1, 3)
+    return cv2.cvtColor(flat, cv2.COLOR_LRGB2Lab).reshape(np.shape(linear)).astype(np.float64)
+
+
+def hue_deg(lab: np.ndarray) -> np.ndarray:
+    """Hue angle h_ab of Lab (..., 3) in degrees, [0, 360)."""
+    lab = np.asarray(lab, dtype=np.float64)
+    return np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360.0
+
+
+def chroma(lab: np.ndarray) -> np.ndarray:
+    """Chroma C*_ab of Lab (..., 3)."""
+    lab = np.asarray(lab, dtype=np.float64)
+    return np.hypot(lab[..., 1], lab[..., 2])

@@ -1,0 +1,1 @@
+"""Shade advisor: measure a face's colours, recommend shades with reasons, navigate between shades."""
