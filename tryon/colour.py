@@ -86,10 +86,10 @@ def linear_to_lab(linear: np.ndarray) -> np.ndarray:
 def hue_deg(lab: np.ndarray) -> np.ndarray:
     """Hue angle h_ab of Lab (..., 3) in degrees, [0, 360)."""
     lab = np.asarray(lab, dtype=np.float64)
-    return np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360.0
+    return np.asarray(np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360.0, dtype=np.float64)
 
 
 def chroma(lab: np.ndarray) -> np.ndarray:
     """Chroma C*_ab of Lab (..., 3)."""
     lab = np.asarray(lab, dtype=np.float64)
-    return np.hypot(lab[..., 1], lab[..., 2])
+    return np.asarray(np.hypot(lab[..., 1], lab[..., 2]), dtype=np.float64)

@@ -18,6 +18,7 @@ import numpy as np
 
 from tryon.colour import chroma, hue_deg, linear_to_lab, rgb_to_lab, srgb_to_linear
 from tryon.engine.face import Face, check_frame
+from tryon.errors import TryonError
 
 Undertone = Literal["warm", "neutral", "cool", "unsure"]
 
@@ -131,7 +132,7 @@ class FaceColours:
         }
 
 
-class NoSkinError(ValueError):
+class NoSkinError(TryonError):
     """Too little usable skin or lip in the frames to measure (face too small, covered or turned away)."""
 
 
@@ -162,7 +163,7 @@ def _robust_keep(lab: np.ndarray) -> np.ndarray:
     median = np.median(lab, axis=0)
     spread = 1.4826 * np.median(np.abs(lab - median), axis=0) + np.array([1.0, 0.5, 0.5])
     limits = spread * np.array([_LIGHTNESS_SPREADS, _COLOUR_SPREADS, _COLOUR_SPREADS])
-    return np.all(np.abs(lab - median) <= limits, axis=1)
+    return np.asarray(np.all(np.abs(lab - median) <= limits, axis=1), dtype=bool)
 
 
 def _region_pixels(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -170,10 +171,11 @@ def _region_pixels(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     Saturated pixels stay in (dropping them would bias an over-exposed face towards its shadows); use a
     median of what is returned, which is right while fewer than half of the pixels are saturated."""
-    rgb = frame[mask]
+    rgb: np.ndarray = frame[mask]
     if len(rgb) < 8:
         return rgb
-    return rgb[_robust_keep(rgb_to_lab(rgb).astype(np.float64))]
+    kept: np.ndarray = rgb[_robust_keep(rgb_to_lab(rgb).astype(np.float64))]
+    return kept
 
 
 def _median_linear(rgb: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.cli import catalog_commands, measure_commands, picture_commands
+from tryon.cli import advice_commands, catalog_commands, measure_commands, picture_commands
 from tryon.cli.common import int_in_range, intensity_arg
 from tryon.errors import TryonError
 
@@ -116,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)
+
+    advise = commands.add_parser(
+        "advise", parents=[catalog_option], help="measure skin and lips in a photo and pick shades for that face"
+    )
+    advise.add_argument("image", type=Path)
+    advise.add_argument("--json", action="store_true", help="print the measurement and picks as JSON")
+    advise.add_argument("--count", type=int_in_range(1, 20), default=6, help="how many picks (default 6)")
+    advise.set_defaults(run=advice_commands.cmd_advise)
 
     app = commands.add_parser("app", parents=[catalog_option], help="open the desktop try-on app")
     app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")

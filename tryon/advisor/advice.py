@@ -1,0 +1,46 @@
+"""Measurement and picks together: what the CLI prints and the panels show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tryon.advisor.measure import CONFIDENT, FaceColours, FaceSample, measure_face
+from tryon.advisor.recommend import Pick, caveat, recommend
+from tryon.catalog.model import Shade
+from tryon.engine.face import Face
+
+
+@dataclass(frozen=True)
+class Advice:
+    """A face's measured colours, its ranked picks and, when the measurement is unsure, a `caveat` to show."""
+
+    colours: FaceColours
+    picks: tuple[Pick, ...]
+    caveat: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.colours.to_json(), "caveat": self.caveat, "picks": [pick.to_json() for pick in self.picks]}
+
+    def summary(self) -> str:
+        """One line about the face, e.g. 'Skin: light (ITA 47°), warm undertone · lips L* 53'."""
+        c = self.colours
+        undertone = "undertone not measured" if c.undertone == "unsure" else f"{c.undertone} undertone"
+        sure = "" if c.confidence >= CONFIDENT else ", not sure"
+        return f"Skin: {c.depth} (ITA {c.ita_deg:.0f}°{sure}), {undertone} · lips L* {c.lip_lab[0]:.0f}"
+
+
+def advise(samples: Sequence[FaceSample], shades: Sequence[Shade], *, count: int = 6) -> Advice:
+    """Measure the face of `samples` (one per frame) and pick up to `count` of `shades` for it.
+
+    Raises NoSkinError when `samples` is empty.
+    """
+    colours = measure_face(samples)
+    return Advice(colours, tuple(recommend(colours, shades, count=count)), caveat(colours))
+
+
+def largest_face(faces: Sequence[Face]) -> Face:
+    """The face with the widest landmark box (the shopper nearest the camera). Raises ValueError if none."""
+    if not faces:
+        raise ValueError("no faces")
+    return max(faces, key=lambda face: face.bbox_xyxy[2] - face.bbox_xyxy[0])
