@@ -25,24 +25,27 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from tryon.advisor.advice import Advice
 from tryon.catalog.library import SHADES_DIR, ShadeLibrary
 from tryon.errors import TryonError
 from tryon.media.compose import Look, split_picture, view_layers
 from tryon.media.sources import list_cameras
+from ui.advisor_panel import ForYouPanel, NavigationBar
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog
 from ui.view import VideoView, to_qimage
-from ui.worker import LiveFrame, Worker
+from ui.worker import ADVICE_TIMEOUT_S, LiveFrame, Worker
 
 MODES = ("live", "split", "compare")
 _SETTINGS_DELAY_MS = 500
 _SIDE_PANEL_WIDTH = 300
-_SIDE_PANEL_MIN_HEIGHT = 480  # the shade list keeps room for ~8 swatches; below that the panel scrolls
+_SIDE_PANEL_MIN_HEIGHT = 600  # the shade list keeps room for ~7 swatches; below that the panel scrolls
 # The window opens at this size, or smaller to fit the screen; it never needs more than MIN_SIZE_WH.
 _START_SIZE_WH = (1280, 760)
 MIN_SIZE_WH = (760, 560)
@@ -100,6 +103,11 @@ class MainWindow(QMainWindow):
 
         compare_ids = [i for i in str(self.settings.value("compare", "")).split(",") if i]
         self.shades = ShadePanel(library, compare_ids=compare_ids)
+        self.navigation = NavigationBar(library)
+        self.for_you = ForYouPanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.shades, "Shades")
+        self.tabs.addTab(self.for_you, "For you")
         self.intensity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.intensity_label = QLabel()
         self.mirror = QCheckBox("Mirror view")
@@ -112,7 +120,8 @@ class MainWindow(QMainWindow):
         )
 
         panel = QVBoxLayout()
-        panel.addWidget(self.shades, 1)
+        panel.addWidget(self.tabs, 1)
+        panel.addWidget(self.navigation)
         panel.addWidget(self.intensity_label)
         panel.addWidget(self.intensity)
         panel.addWidget(self.mirror)
@@ -150,6 +159,11 @@ class MainWindow(QMainWindow):
         self._update_intensity_label()
 
         self.shades.changed.connect(self._push_look)
+        self.shades.changed.connect(lambda: self.navigation.set_current(self.shades.current_shade()))
+        self.navigation.set_current(self.shades.current_shade())
+        self.navigation.shade_chosen.connect(self.shades.select_shade)
+        self.for_you.shade_chosen.connect(self.shades.select_shade)
+        self.for_you.measure_requested.connect(self.request_advice)
         self.shades.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.intensity.valueChanged.connect(self._push_look)
         self.intensity.valueChanged.connect(self._update_intensity_label)
@@ -170,6 +184,7 @@ class MainWindow(QMainWindow):
         self.watcher = watcher
         if watcher is not None:
             watcher.library_changed.connect(self.shades.set_library)
+            watcher.library_changed.connect(self._on_library_changed)
             watcher.problems.connect(self.shades.show_catalog_problems)
             self.shades.show_catalog_problems(watcher.current_problems)
 
@@ -182,6 +197,13 @@ class MainWindow(QMainWindow):
         self.worker.status.connect(self.on_status)
         self.worker.error.connect(self.on_error)
         self.worker.source_opened.connect(self._on_source_opened)
+        self.worker.advice_ready.connect(self._on_advice)
+        self.worker.advice_failed.connect(self._on_advice_failed)
+        # No frames at all (a camera that fails) would leave a measurement waiting: say so after a while.
+        self._advice_watchdog = QTimer(self, singleShot=True, interval=int((ADVICE_TIMEOUT_S + 3) * 1000))
+        self._advice_watchdog.timeout.connect(
+            lambda: self.for_you.show_failure("No frames from the camera to measure; check the Camera menu.")
+        )
         self.look_changed.connect(self.worker.set_look, Qt.ConnectionType.DirectConnection)
         # Choices are saved half a second after they stop changing (a slider drag writes once).
         self._settings_timer = QTimer(self, singleShot=True, interval=_SETTINGS_DELAY_MS)
@@ -192,6 +214,26 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         self.thread.start()
+
+    @Slot()
+    def request_advice(self) -> None:
+        """Measure the face over the next second of frames (in the worker) and show picks in "For you"."""
+        self.worker.request_advice(tuple(self.shades.library.shades))
+        self._advice_watchdog.start()
+
+    @Slot(object)
+    def _on_advice(self, advice: Advice) -> None:
+        self._advice_watchdog.stop()
+        self.for_you.show_advice(advice)
+
+    @Slot(str)
+    def _on_advice_failed(self, message: str) -> None:
+        self._advice_watchdog.stop()
+        self.for_you.show_failure(message)
+
+    @Slot(object)
+    def _on_library_changed(self, library: ShadeLibrary) -> None:
+        self.navigation.set_library(library)
 
     def _fit_to_screen(self) -> None:
         """Open at the preferred size, or as big as the screen allows (a 1024×768 screen holds every control)."""
@@ -424,6 +466,7 @@ class MainWindow(QMainWindow):
         """Stop capture and processing and finish writing pictures (blocks up to a few seconds)."""
         self.worker.stop()
         self.shades.shutdown()
+        self.navigation.shutdown()
         self.thread.quit()
         self.thread.wait(5000)
         self.picture_writer.wait()

@@ -15,15 +15,25 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from tryon.advisor.advice import advise, largest_face
+from tryon.advisor.measure import FaceSample, NoSkinError, sample_face
+from tryon.advisor.recommend import LipsReference
+from tryon.catalog.model import Shade
 from tryon.engine.pipeline import FrameResult, Pipeline, render_variants
 from tryon.errors import SourceError, TryonError
 from tryon.media.compose import Look, compose_picture, faces_box, fit, view_layers
 from tryon.media.grabber import FrameGrabber
 from tryon.media.sources import DemoSource, open_source
+from tryon.media.swatch import on_lips_lab, reference_lip_lab
 
 _RETRY_S = 2.0
 _STALL_S = 3.0  # a source that sends nothing for this long is reopened
 _FOCUS_EASING = 0.2  # how fast the compare grid's crop follows the faces (share of the gap per frame)
+# The advisor measures the face over this many frames (every other frame: ~1 s at 25 fps), and gives up
+# after ADVICE_TIMEOUT_S (measuring from what it has if it has at least ADVICE_MIN_FRAMES).
+ADVICE_FRAMES = 12
+ADVICE_MIN_FRAMES = 3
+ADVICE_TIMEOUT_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class Worker(QObject):
     status = Signal(str)  # a message for the window ("" clears it)
     error = Signal(str)
     source_opened = Signal(str)  # the spec of the source now showing ("demo" for the demo face)
+    advice_ready = Signal(object)  # tryon.advisor.advice.Advice
+    advice_failed = Signal(str)
 
     def __init__(self, source: str | None, *, demo_fps: float = 30.0, fallback_to_demo: bool = False) -> None:
         """`fallback_to_demo`: a source that fails before its first frame is replaced by the demo face
@@ -68,6 +80,18 @@ class Worker(QObject):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._focus: np.ndarray | None = None
+        self._advice_shades: tuple[Shade, ...] | None = None  # a measurement is under way for these shades
+        self._advice_samples: list[FaceSample] = []
+        self._advice_started = 0.0
+        self._advice_frame = 0
+
+    def request_advice(self, shades: tuple[Shade, ...]) -> None:
+        """Thread-safe: measure the face over the next frames and emit `advice_ready` (or `advice_failed`)."""
+        with self._lock:
+            self._advice_shades = shades
+            self._advice_samples = []
+            self._advice_started = time.monotonic()
+            self._advice_frame = 0
 
     def set_look(self, look: Look) -> None:
         """Thread-safe: takes effect on the next frame."""
@@ -153,12 +177,41 @@ class Worker(QObject):
                         result, look, captured.captured_s, grabber.dropped, display, display_before, grid, variants
                     )
                 )
+                self._measure_for_advice(result)
         except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window, not a crash
             self.error.emit(f"processing stopped: {exc}")
         finally:
             if grabber is not None:
                 grabber.close()
             pipeline.close()
+
+    def _measure_for_advice(self, result: FrameResult) -> None:
+        """While advice is asked for: sample the largest face of every other frame (before the lipstick),
+        then measure and pick, or say why not."""
+        with self._lock:
+            shades = self._advice_shades
+        if shades is None:
+            return
+        self._advice_frame += 1
+        if result.faces_found and self._advice_frame % 2 == 1:
+            try:
+                self._advice_samples.append(sample_face(result.original, largest_face(result.faces)))
+            except NoSkinError:
+                pass  # too small or covered this frame; the timeout speaks if it stays so
+        samples = self._advice_samples
+        timed_out = time.monotonic() - self._advice_started > ADVICE_TIMEOUT_S
+        if len(samples) < ADVICE_FRAMES and not timed_out:
+            return
+        with self._lock:
+            if self._advice_shades is not shades:  # asked again meanwhile: that request goes on
+                return
+            self._advice_shades = None
+        if len(samples) < ADVICE_MIN_FRAMES:
+            self.advice_failed.emit(
+                "Could not see a face clearly enough to measure: face the camera, come closer, in even light."
+            )
+            return
+        self.advice_ready.emit(advise(samples, shades, reference=LipsReference(on_lips_lab, reference_lip_lab())))
 
     def _give_up_on(self, spec: str | None, error: SourceError) -> bool:
         """Replace a failing remembered source by the demo face (once, saying why); False: keep retrying."""

@@ -16,11 +16,14 @@ from tryon.advisor.navigate import WARM_POLE_DEG, shade_lab
 from tryon.advisor.recommend import (
     MIN_PICK_DISTANCE,
     NUDE_WASHES_OUT_L,
+    LipsReference,
     on_lips_lab,
     recommend,
 )
 from tryon.cli import main
 from tryon.colour import delta_e_2000, hue_deg
+from tryon.media.swatch import on_lips_lab as on_lips_lab_of_engine
+from tryon.media.swatch import reference_lip_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +39,13 @@ def faces(eval_faces, landmarker):  # noqa: ANN001, ANN201
     return {name: colours_of(landmarker, by_name[name].image) for name in names}
 
 
-def test_reasons_match_the_numbers(faces, library) -> None:  # noqa: ANN001
+ENGINE = LipsReference(on_lips_lab_of_engine, reference_lip_lab())
+
+
+@pytest.mark.parametrize("reference", [None, ENGINE], ids=["mixed", "rendered"])
+def test_reasons_match_the_numbers(faces, library, reference) -> None:  # noqa: ANN001
     for name, colours in faces.items():
-        picks = recommend(colours, library.shades)
+        picks = recommend(colours, library.shades, reference=reference)
         assert len(picks) == 6, name
         assert [p.score for p in picks] == sorted((p.score for p in picks), reverse=True)
         lips, skin = np.array(colours.lip_lab), np.array(colours.skin_lab)
@@ -46,7 +53,7 @@ def test_reasons_match_the_numbers(faces, library) -> None:  # noqa: ANN001
             assert pick.reason
             assert "\n" not in pick.reason
             assert len(pick.reason) < 160
-            on_lips = on_lips_lab(pick.shade, lips)
+            on_lips = on_lips_lab(pick.shade, lips, reference)
             if pick.rule == "natural":  # one to two steps deeper than the bare lips, hue close
                 assert 2.0 <= lips[0] - on_lips[0] <= 16.0, (name, pick)
                 assert f"({lips[0] - on_lips[0]:.0f} L*)" in pick.reason
@@ -56,6 +63,17 @@ def test_reasons_match_the_numbers(faces, library) -> None:  # noqa: ANN001
                 assert np.linalg.norm(on_lips - skin) > 30.0
             for other in picks[:i]:
                 assert delta_e_2000(shade_lab(pick.shade), shade_lab(other.shade)) >= MIN_PICK_DISTANCE
+
+
+def test_the_engine_reference_is_exact_on_its_own_lips_and_shifts_with_the_lips(library) -> None:  # noqa: ANN001
+    bare = np.array(reference_lip_lab())
+    for shade in library.shades:
+        shown = np.array(on_lips_lab_of_engine(shade))
+        assert np.allclose(on_lips_lab(shade, bare, ENGINE), shown)
+        deeper_lips = on_lips_lab(shade, bare - [10.0, 0.0, 0.0], ENGINE)
+        assert deeper_lips[0] < shown[0]  # what shows through a sheer shade follows the lips
+    metallic = library.get("nv-bronze-age")
+    assert on_lips_lab(metallic, bare, ENGINE)[0] > on_lips_lab(metallic, bare)[0] + 8  # its sheen, which mixing misses
 
 
 def test_different_faces_get_different_picks(faces, library) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tryon.advisor.measure import CONFIDENT, FaceColours, FaceSample, measure_face
-from tryon.advisor.recommend import Pick, caveat, recommend
+from tryon.advisor.recommend import LipsReference, Pick, caveat, recommend
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face
 
@@ -30,13 +30,20 @@ class Advice:
         return f"Skin: {c.depth} (ITA {c.ita_deg:.0f}°{sure}), {undertone} · lips L* {c.lip_lab[0]:.0f}"
 
 
-def advise(samples: Sequence[FaceSample], shades: Sequence[Shade], *, count: int = 6) -> Advice:
-    """Measure the face of `samples` (one per frame) and pick up to `count` of `shades` for it.
+def advise(
+    samples: Sequence[FaceSample],
+    shades: Sequence[Shade],
+    *,
+    count: int = 6,
+    reference: LipsReference | None = None,
+) -> Advice:
+    """Measure the face of `samples` (one per frame) and pick up to `count` of `shades` for it (`reference`:
+    how shades look on lips, see `recommend.on_lips_lab`).
 
     Raises NoSkinError when `samples` is empty.
     """
     colours = measure_face(samples)
-    return Advice(colours, tuple(recommend(colours, shades, count=count)), caveat(colours))
+    return Advice(colours, tuple(recommend(colours, shades, count=count, reference=reference)), caveat(colours))
 
 
 def largest_face(faces: Sequence[Face]) -> Face:

@@ -13,8 +13,10 @@ from tryon.errors import TryonError
 def cmd_advise(args: argparse.Namespace) -> int:
     from tryon.advisor.advice import advise, largest_face
     from tryon.advisor.measure import sample_face
+    from tryon.advisor.recommend import LipsReference
     from tryon.engine.landmarks import FaceLandmarker
     from tryon.media.sources import read_image
+    from tryon.media.swatch import on_lips_lab, reference_lip_lab
 
     library = shade_library(args)
     frame = read_image(args.image)
@@ -23,7 +25,8 @@ def cmd_advise(args: argparse.Namespace) -> int:
     if not faces:
         raise TryonError(f"{args.image}: no face found; advice needs a face facing the camera")
     face = largest_face(faces)
-    advice = advise([sample_face(frame, face)], library.shades, count=args.count)
+    reference = LipsReference(on_lips_lab, reference_lip_lab())
+    advice = advise([sample_face(frame, face)], library.shades, count=args.count, reference=reference)
     if args.json:
         print(json.dumps({"image": str(args.image), "faces_found": len(faces), **advice.to_json()}, indent=2))
         return 0

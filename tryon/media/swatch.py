@@ -98,3 +98,28 @@ def chip_and_lips(shade: Shade, intensity: float = 1.0, height: int = ON_LIPS_WH
     out[:, width - 2 * height :, :3] = on_lips(shade, intensity, (2 * height, height))
     out[:, width - 2 * height :, 3] = 255
     return out
+
+
+@functools.lru_cache(maxsize=100_000)
+def on_lips_lab(shade: Shade, intensity: float = DEFAULT_INTENSITY) -> tuple[float, float, float]:
+    """The colour the shade shows on the reference lips: median CIE Lab of the fully covered lip pixels as the
+    engine renders them (opacity × `intensity`, finish effects included). ~0.3 ms, cached."""
+    from tryon.colour import rgb_to_lab
+
+    image, mask, _ = reference_lips()
+    painted = apply_shade(image, mask, shade, intensity=intensity)
+    y0, y1, x0, x1 = mask.roi
+    lab = rgb_to_lab(painted[y0:y1, x0:x1][mask.alpha > 0.9]).astype(np.float64)
+    median = np.median(lab, axis=0)
+    return float(median[0]), float(median[1]), float(median[2])
+
+
+@functools.cache
+def reference_lip_lab() -> tuple[float, float, float]:
+    """The bare reference lips' median CIE Lab (the lips `on_lips_lab` paints)."""
+    from tryon.colour import rgb_to_lab
+
+    image, mask, _ = reference_lips()
+    y0, y1, x0, x1 = mask.roi
+    median = np.median(rgb_to_lab(image[y0:y1, x0:x1][mask.alpha > 0.9]).astype(np.float64), axis=0)
+    return float(median[0]), float(median[1]), float(median[2])
