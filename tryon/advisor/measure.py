@@ -39,6 +39,9 @@ _LIGHTNESS_SPREADS = 2.5
 _COLOUR_SPREADS = 3.0
 _CLIPPED_U8 = 250  # a channel at or above this is saturated: its colour is not the skin's
 _MIN_SKIN_PIXELS = 150
+# Fewer usable skin pixels than this (a face narrower than ~120 px) lowers the confidence: JPEG blocks and
+# noise start to dominate the medians. (The astronaut's 180 px face gives ~860.)
+_SMALL_FACE_SKIN_PIXELS = 400
 _MIN_REFERENCE_PIXELS = 12
 _IRIS_CLEARANCE = 1.25  # iris radius multiplier: the limbus is blurred, keep out of it
 # The sclera reference: the clearest share of the pixels between lids and iris, from eyes at least this
@@ -64,10 +67,11 @@ _REFERENCE_FADE_SKIN_L = 8.0
 # Corrections larger than these are not trusted: confidence drops, and the gain is clamped.
 _MAX_EXPOSURE_GAIN = 2.0
 _MAX_CHANNEL_TILT = 1.35  # per-channel white-balance ratio
-# Undertone from the corrected skin hue angle h_ab: pinker below, yellower above (degrees). The 15
-# confidently measured shared/eval faces span 30–61°; these bounds put 4 cool, 8 neutral, 3 warm.
-COOL_BELOW_DEG = 45.0
-WARM_ABOVE_DEG = 52.0
+# Undertone from the corrected skin hue angle h_ab: pinker below, yellower above (degrees). Relative, not
+# absolute: the bounds split the 14 shared/eval faces measured with confidence ≥ 0.75 (hues 34–55°) into
+# 4 cool, 6 neutral and 4 warm.
+COOL_BELOW_DEG = 40.0
+WARM_ABOVE_DEG = 46.0
 # Below this confidence a measurement is reported as uncertain (a light that was not checked alone
 # brings it there).
 CONFIDENT = 0.6
@@ -361,8 +365,9 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
     if cheek_gap > 12:
         factors.append((float(np.clip(1.0 - (cheek_gap - 12) / 40, 0.5, 0.95)), "light from one side"))
     pixels = int(np.median([s.skin_pixels for s in samples]))
-    if pixels < 1500:
-        factors.append((float(np.clip(pixels / 1500, 0.5, 1.0)), "the face is small in the picture"))
+    if pixels < _SMALL_FACE_SKIN_PIXELS:
+        factor = float(np.clip(pixels / _SMALL_FACE_SKIN_PIXELS, 0.5, 1.0))
+        factors.append((factor, "the face is small in the picture"))
     if len(samples) >= 3:
         itas = [_ita(linear_to_lab(s.skin_linear * gains)) for s in samples]
         wobble = float(np.std(itas))
