@@ -1,0 +1,1 @@
+"""HTTP for the kiosk and the phone: the share server (and, later, the phone page)."""
