@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -67,10 +68,24 @@ class Worker(QObject):
     advice_ready = Signal(object)  # tryon.advisor.advice.Advice
     advice_failed = Signal(str)
 
-    def __init__(self, source: str | None, *, demo_fps: float = 30.0, fallback_to_demo: bool = False) -> None:
+    def __init__(
+        self,
+        source: str | None,
+        *,
+        demo_fps: float = 30.0,
+        fallback_to_demo: bool = False,
+        max_retry_s: float = _RETRY_S,
+        pipeline_options: dict[str, Any] | None = None,
+    ) -> None:
         """`fallback_to_demo`: a source that fails before its first frame is replaced by the demo face
-        (for a remembered choice: last week's phone stream must not leave a black window)."""
+        (for a remembered choice: last week's phone stream must not leave a black window).
+        `max_retry_s`: a failing source is retried after 2 s, doubling up to this (the kiosk backs off to
+        30 s; the desktop app keeps 2 s). `pipeline_options`: keyword arguments for `Pipeline`."""
         super().__init__()
+        self._max_retry_s = max(_RETRY_S, max_retry_s)
+        self._retry_s = _RETRY_S
+        self._pipeline_options = pipeline_options or {}
+        self._reset_requested = False
         self._source_spec = source
         self._fallback_to_demo = fallback_to_demo
         self._opening_message = ""  # said when the next source opens, instead of its own message
@@ -105,13 +120,23 @@ class Worker(QObject):
             self._source_changed = True
             self._fallback_to_demo = False  # the user chose it now: keep retrying it
 
+    def reset_tracking(self) -> None:
+        """Thread-safe: forget the faces being tracked and smoothed (a new shopper) on the next frame."""
+        with self._lock:
+            self._reset_requested = True
+
     def stop(self) -> None:
         self._stop.set()
+
+    def _wait_to_retry(self) -> None:
+        """Sleep before reopening a failed source: 2 s, doubling up to `max_retry_s`."""
+        self._stop.wait(self._retry_s)
+        self._retry_s = min(self._max_retry_s, self._retry_s * 2)
 
     @Slot()
     def run(self) -> None:
         try:
-            pipeline = Pipeline(mode="video")
+            pipeline = Pipeline(mode="video", **self._pipeline_options)
         except TryonError as exc:
             self.error.emit(str(exc))
             return
@@ -125,6 +150,10 @@ class Worker(QObject):
                 with self._lock:
                     look, spec, changed = self._look, self._source_spec, self._source_changed
                     self._source_changed = False
+                    reset, self._reset_requested = self._reset_requested, False
+                if reset:
+                    pipeline.reset()
+                    self._focus = None
                 if changed and grabber is not None:
                     grabber.close()
                     grabber = None
@@ -134,7 +163,7 @@ class Worker(QObject):
                     except SourceError as exc:
                         if not self._give_up_on(spec, exc):
                             self.status.emit(f"{exc}; retrying…")
-                            self._stop.wait(_RETRY_S)
+                            self._wait_to_retry()
                         continue
                     grabber = FrameGrabber(source)
                     frames_from_source = 0
@@ -153,11 +182,12 @@ class Worker(QObject):
                     grabber = None
                     if not (frames_from_source == 0 and self._give_up_on(spec, exc)):
                         self.status.emit(f"{exc}; retrying…")
-                        self._stop.wait(_RETRY_S)
+                        self._wait_to_retry()
                     continue
                 if captured is None:
                     continue
                 frames_from_source += 1
+                self._retry_s = _RETRY_S
                 last_frame_at = time.monotonic()
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms

@@ -20,6 +20,15 @@ def _cmd_app(args: argparse.Namespace) -> int:
     return run_app(source=args.source, catalog_dirs=args.catalog or ())
 
 
+def _cmd_kiosk(args: argparse.Namespace) -> int:
+    from ui.kiosk.config import load_config
+
+    config = load_config(args.config)  # a bad key or value stops here, in one line, before any window
+    from ui.kiosk.app import run_kiosk
+
+    return run_kiosk(config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryon", description="Real-time lipstick virtual try-on.")
     catalog_help = "extra shade catalog folder, besides assets/shades (repeatable)"
@@ -124,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     advise.add_argument("--json", action="store_true", help="print the measurement and picks as JSON")
     advise.add_argument("--count", type=int_in_range(1, 20), default=6, help="how many picks (default 6)")
     advise.set_defaults(run=advice_commands.cmd_advise)
+
+    kiosk = commands.add_parser("kiosk", help="run the fullscreen in-store kiosk (config: docs/kiosk.md)")
+    kiosk.add_argument(
+        "--config", type=Path, default=Path("kiosk.toml"), help="the kiosk's TOML file (default: kiosk.toml)"
+    )
+    kiosk.set_defaults(run=_cmd_kiosk)
 
     app = commands.add_parser("app", parents=[catalog_option], help="open the desktop try-on app")
     app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")

@@ -83,12 +83,12 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
     """Validate `values` (as read from `path`) into a KioskConfig. Raises KioskConfigError."""
     known = {f.name: f for f in fields(KioskConfig)}
     for key, value in values.items():
+        if isinstance(value, dict):
+            raise _problem(path, key, "sections are not used: the kiosk file is flat (key = value lines)")
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f"; known keys: {', '.join(sorted(known))}"
             raise _problem(path, key, f"unknown key{hint}")
-        if isinstance(value, dict):
-            raise _problem(path, key, "sections are not used: the kiosk file is flat (key = value lines)")
     if "exit_pin" not in values:
         raise _problem(path, "exit_pin", 'missing: set the operator\'s exit PIN, 4–8 digits, e.g. exit_pin = "4071"')
     clean: dict[str, Any] = {}
