@@ -123,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda text: [int_in_range(1)(part) for part in text.split(",")],
         help="instead: check and load generated catalogs of these shade counts, e.g. 1000,10000,50000",
     )
+    bench.add_argument(
+        "--far-faces", action="store_true", help="instead: far-face detectors (cascade vs BlazeFace) on --faces DIR"
+    )
+    bench.add_argument("--faces", type=Path, help="with --far-faces: folder with manifest.json (layout of shared/eval)")
+    bench.add_argument(
+        "--soak", type=int_in_range(1000), help="instead: run the kiosk pipeline this many frames and sample memory"
+    )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)
 

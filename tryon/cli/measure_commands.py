@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tryon.cli.common import write_json
+from tryon.cli.common import progress, write_json
 from tryon.errors import TryonError
 from tryon.files import check_output
 
@@ -75,6 +75,38 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.json is not None:
         check_output(args.json)
+    if args.far_faces:
+        if args.faces is None:
+            raise TryonError("--far-faces needs --faces DIR (a folder with manifest.json, e.g. ../shared/eval)")
+        from tryon.quality.far_faces import far_face_report
+
+        far = far_face_report(args.faces)
+        for row in far["detection"]:  # type: ignore[attr-defined]
+            print(
+                f"{row['detector']:<9} {row['face_width_px']:>3} px faces: found {row['found']}/{row['tried']}"
+                f" ({row['recall']:.0%}), search p50 {row['detect_ms_p50']} ms p95 {row['detect_ms_p95']} ms"
+            )
+        for clip in far["clips"]:  # type: ignore[attr-defined]
+            print(
+                f"{clip['detector']:<9} {clip['face_width_px']:>3} px, 2 faces:"
+                f" IoU {clip['mean_iou_after_0_5_s']:.3f}  both painted {clip['both_painted_share_after_0_5_s']:.0%}"
+                f"  first lipstick {clip['first_paint_ms']} ms  frame p50 {clip['frame_ms_p50']} ms"
+            )
+        write_json(far, args.json)
+        return 0
+    if args.soak:
+        from tryon.quality.soak import flat_enough, run_soak
+
+        soak = run_soak(args.soak, progress=progress)
+        print(file=sys.stderr)
+        report = soak.to_json()
+        print(
+            f"{soak.frames} frames in {report['seconds']} s ({report['fps']} fps), {soak.cycles} shopper cycles;"
+            f" RSS after warm-up {report['rss_min_max_after_warm_up_mb']} MB, growth {soak.growth_after_warm_up:+.1%}"
+            f" ({'flat' if flat_enough(soak) else 'NOT flat'} within 5 %)"
+        )
+        write_json({"soak": report}, args.json)
+        return 0
     if args.catalog_sizes:
         from tryon.quality.catalog_bench import run_catalog_bench
 

@@ -10,7 +10,7 @@ import numpy as np
 from tryon.engine.face import Face, check_frame
 from tryon.engine.mediapipe_model import RunningMode, create_landmarker, detect_faces, read_model
 from tryon.engine.photo_mirror import mirror_averaged
-from tryon.engine.small_faces import SmallFaceSearch
+from tryon.engine.small_faces import Detector, SmallFaceSearch
 
 
 class FaceLandmarker:
@@ -18,8 +18,10 @@ class FaceLandmarker:
 
     `mode="image"` treats every call independently (photos; lips averaged with the mirrored photo's);
     `mode="video"` tracks across calls and needs strictly increasing integer millisecond timestamps.
-    Faces too small for MediaPipe's short-range detector come from `SmallFaceSearch` (in video mode
-    on a background thread every `small_face_every_n` frames). Use as a context manager, or call `close()`.
+    Faces too small for MediaPipe's short-range detector come from `SmallFaceSearch` with
+    `small_face_detector` ("cascade", or "blazeface" for far faces), in video mode on a background thread
+    every `small_face_every_n` frames (1: a new search as soon as one ends). Use as a context manager, or
+    call `close()`.
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class FaceLandmarker:
         model_path: Path | None = None,
         find_small_faces: bool = True,
         small_face_every_n: int = 30,
+        small_face_detector: Detector = "cascade",
     ) -> None:
         if mode not in ("image", "video"):
             raise ValueError(f"mode must be 'image' or 'video', but got {mode!r}")
@@ -39,7 +42,11 @@ class FaceLandmarker:
         self.max_faces = max_faces
         model = read_model(model_path)
         self._landmarker = create_landmarker(model, mode, max_faces)
-        self._small_faces = SmallFaceSearch(model, mode=mode, every_n=small_face_every_n) if find_small_faces else None
+        self._small_faces = (
+            SmallFaceSearch(model, mode=mode, every_n=small_face_every_n, detector=small_face_detector)
+            if find_small_faces
+            else None
+        )
         self._last_ts = -1
 
     def __enter__(self) -> FaceLandmarker:
@@ -55,6 +62,11 @@ class FaceLandmarker:
             self._landmarker = None
         if self._small_faces is not None:
             self._small_faces.close()
+
+    def forget_tracked_faces(self) -> None:
+        """Drop the small faces being followed from frame to frame (they are searched for again)."""
+        if self._small_faces is not None:
+            self._small_faces.forget()
 
     def detect(self, frame: np.ndarray, timestamp_ms: int | None = None) -> tuple[Face, ...]:
         """Landmarks of the faces in an RGB uint8 (H, W, 3) frame, largest first.

@@ -18,6 +18,8 @@ from tryon.engine.mediapipe_model import RunningMode
 from tryon.engine.render import apply_shade
 from tryon.engine.smoothing import LandmarkSmoother
 
+KIOSK_SEARCH_EVERY_N = 6
+
 
 @dataclass(frozen=True)
 class StageTimings:
@@ -106,9 +108,20 @@ class Pipeline:
         max_faces: int = 4,
         smoothing: bool = True,
         model_path: Path | None = None,
+        far_faces: bool = False,
     ) -> None:
+        """`far_faces`: look for small faces with the BlazeFace full-range detector over tiles on a background
+        thread, continuously while no face is seen and every 6th frame otherwise (the kiosk: shoppers 0.5–2.5 m
+        away, 45–60 px faces in 720p; a newcomer is searched for within 0.2 s of 30 fps video), instead of a
+        Haar cascade every 30th frame."""
         self.mode = mode
-        self._landmarker = FaceLandmarker(mode=mode, max_faces=max_faces, model_path=model_path)
+        self._landmarker = FaceLandmarker(
+            mode=mode,
+            max_faces=max_faces,
+            model_path=model_path,
+            small_face_detector="blazeface" if far_faces else "cascade",
+            small_face_every_n=KIOSK_SEARCH_EVERY_N if far_faces else 30,
+        )
         self._smoother = LandmarkSmoother() if (smoothing and mode == "video") else None
 
     def __enter__(self) -> Pipeline:
@@ -121,7 +134,8 @@ class Pipeline:
         self._landmarker.close()
 
     def reset(self) -> None:
-        """Forget smoothing state (after a cut, a source change, or between kiosk customers)."""
+        """Forget smoothing and tracked small faces (after a cut, a source change, or between kiosk customers)."""
+        self._landmarker.forget_tracked_faces()
         if self._smoother is not None:
             self._smoother.reset()
 

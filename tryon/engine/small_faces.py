@@ -1,6 +1,8 @@
 """Faces too small for MediaPipe's short-range detector (narrower than ~280 px in 720p).
 
-A Haar cascade finds candidate boxes; the landmarker runs on an enlarged square crop around each.
+A detector finds candidate boxes — a Haar cascade (the desktop default), or MediaPipe's BlazeFace full-range
+model over tiles (`tryon.engine.face_detector`, the kiosk's, for shoppers 0.5–2.5 m away) — and the
+landmarker runs on an enlarged square crop around each.
 Faces found this way are tracked from frame to frame (their last box is the next crop); in video mode
 the cascade runs on a background thread every `every_n` frames (and on every frame while no face is
 seen), so it never delays a frame.
@@ -9,7 +11,7 @@ seen), so it never delays a frame.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -22,6 +24,7 @@ _CROP_MARGIN = 0.9  # crop side = face box side * (1 + 2 * margin)
 _DUPLICATE_IOU = 0.3  # a cascade box overlapping a tracked box this much is the same face
 
 Box = tuple[float, float, float, float, float]  # x0, y0, x1, y1 in frame pixels, confidence in [0, 1]
+Detector = Literal["cascade", "blazeface"]
 
 
 def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -41,9 +44,17 @@ def _covered(box: tuple[float, ...], faces: list[Face]) -> bool:
 class SmallFaceSearch:
     """Finds and tracks the faces a full-frame pass missed. Call `close()` when done."""
 
-    def __init__(self, model: bytes, *, mode: RunningMode, every_n: int = 30) -> None:
+    def __init__(self, model: bytes, *, mode: RunningMode, every_n: int = 30, detector: Detector = "cascade") -> None:
+        if detector not in ("cascade", "blazeface"):
+            raise ValueError(f"detector must be 'cascade' or 'blazeface', but got {detector!r}")
         self._model = model
         self._mode = mode
+        self._detector_name = detector
+        self._blazeface: Any = None
+        if detector == "blazeface":  # loaded now, not on the first search: a shopper should not wait for it
+            from tryon.engine.face_detector import BlazeFaceFullRange
+
+            self._blazeface = BlazeFaceFullRange()
         self._every_n = max(1, every_n)
         self._calls = 0
         self._crop_landmarker: Any = None
@@ -59,6 +70,10 @@ class SmallFaceSearch:
         if self._thread is not None:
             self._thread.shutdown(wait=True, cancel_futures=True)
             self._thread = None
+
+    def forget(self) -> None:
+        """Stop following the faces found so far."""
+        self._tracked = []
 
     def find(self, frame: np.ndarray, found: list[Face]) -> list[Face]:
         """Faces in RGB uint8 `frame` not among `found`: tracked ones from the last frame, plus cascade hits."""
@@ -79,7 +94,7 @@ class SmallFaceSearch:
         """Cascade boxes for this frame: at once in image mode; in video mode whatever the background
         pass finished since the last call (a few ms old), starting a new pass when one is due."""
         if self._mode == "image":
-            return self._cascade_boxes(frame)
+            return self.search_boxes(frame)
         boxes: list[Box] = []
         if self._pending is not None and self._pending.done():
             boxes = self._pending.result()
@@ -87,7 +102,14 @@ class SmallFaceSearch:
         if self._pending is None and (searching or self._calls % self._every_n == 0):
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-cascade")
-            self._pending = self._thread.submit(self._cascade_boxes, frame)
+            self._pending = self._thread.submit(self.search_boxes, frame)
+        return boxes
+
+    def search_boxes(self, frame: np.ndarray) -> list[Box]:
+        """Candidate face boxes from the chosen detector (on the background thread in video mode)."""
+        if self._detector_name == "cascade":
+            return self._cascade_boxes(frame)
+        boxes: list[Box] = self._blazeface.detect(frame)
         return boxes
 
     def _cascade_boxes(self, frame: np.ndarray) -> list[Box]:

@@ -263,7 +263,7 @@ class KioskWindow(QWidget):
 
     # ----- worker
     def _start_worker(self) -> None:
-        options = {"max_faces": self.config.max_faces}
+        options = {"max_faces": self.config.max_faces, "far_faces": self.config.far_faces}
         self.worker = Worker(self.config.camera, demo_fps=self._demo_fps, max_retry_s=30.0, pipeline_options=options)
         self.thread = QThread(self)
         self.worker.moveToThread(self.thread)
