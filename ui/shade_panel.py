@@ -21,9 +21,12 @@ _ICON_DELAY_MS = 250
 def _icon(rgba: np.ndarray) -> QIcon:
     rgba = np.ascontiguousarray(rgba)
     height, width = rgba.shape[:2]
-    return QIcon(
-        QPixmap.fromImage(QImage(rgba.data, width, height, rgba.strides[0], QImage.Format.Format_RGBA8888).copy())
-    )
+    pixmap = QPixmap.fromImage(QImage(rgba.data, width, height, rgba.strides[0], QImage.Format.Format_RGBA8888).copy())
+    icon = QIcon(pixmap)
+    # The same pixels when selected: Qt's default tints a selected icon with the highlight colour, which turned
+    # the "on lips" swatch of the chosen shade grey-blue — the one swatch that must show the true colour.
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
 
 
 def swatch_icon(shade: Shade, intensity: float = DEFAULT_INTENSITY) -> QIcon:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from tryon.advisor.advice import Advice
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
-from tryon.media.compose import Look, compose_picture, shade_caption
+from tryon.media.compose import Look, compose_picture, faces_box, focus_crop, shade_caption
 from tryon.media.export import TryonMetadata, encode_image
 from tryon.web.share import ShareServer, ShareStore
 from ui.kiosk.config import KioskConfig
@@ -53,6 +53,16 @@ _BUTTON_STYLE = (
     "QPushButton:pressed { background: #6d1a33; } QPushButton:disabled { background: #777; }"
 )
 _BANNER_STYLE = "color: white; background: rgba(20, 18, 22, 190); border-radius: 14px; padding: 14px 22px;"
+
+
+def _mirrored_box(
+    box: tuple[float, float, float, float] | None, width: int
+) -> tuple[float, float, float, float] | None:
+    """`box` (x0, y0, x1, y1) in a frame `width` px wide, as it lies in the mirrored frame."""
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    return width - x1, y0, width - x0, y1
 
 
 def qr_pixmap(url: str, size_px: int) -> QPixmap:
@@ -367,7 +377,10 @@ class KioskWindow(QWidget):
         names = [shade_caption(shade) + (f" — {shade.brand}" if shade.brand else "")]
 
         def encode() -> None:
-            picture = compose_picture(result, mirror=True)
+            # Cropped around the faces (head and shoulders), not the whole shop: what a phone should get.
+            full = compose_picture(result, mirror=True)
+            x0, y0, x1, y1 = focus_crop(full.shape[:2], _mirrored_box(faces_box(result.faces), full.shape[1]), 4 / 3)
+            picture = np.ascontiguousarray(full[y0:y1, x0:x1])
             jpeg = encode_image(picture, metadata=TryonMetadata.from_shade(shade, intensity=result.intensity))
             self._picture_encoded.emit(jpeg, names)
 
