@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.cli import advice_commands, catalog_commands, measure_commands, picture_commands
+from tryon.cli import advice_commands, catalog_commands, measure_commands, picture_commands, serve_commands
 from tryon.cli.common import int_in_range, intensity_arg
 from tryon.errors import TryonError
 
@@ -140,6 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     advise.add_argument("--json", action="store_true", help="print the measurement and picks as JSON")
     advise.add_argument("--count", type=int_in_range(1, 20), default=6, help="how many picks (default 6)")
     advise.set_defaults(run=advice_commands.cmd_advise)
+
+    serve = commands.add_parser(
+        "serve", parents=[catalog_option], help="the phone page: try shades live with the phone's own camera"
+    )
+    serve.add_argument(
+        "--bind", type=serve_commands.bind_arg, default=("127.0.0.1", 8443), help="IP:PORT (default 127.0.0.1:8443)"
+    )
+    serve.add_argument("--cert", type=Path, help="TLS certificate (PEM)")
+    serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
+    serve.add_argument("--self-signed", action="store_true", help="make (once) and use a self-signed certificate")
+    serve.add_argument("--max-phones", type=int_in_range(1, 64), default=4, help="phones at once (default 4)")
+    serve.set_defaults(run=serve_commands.cmd_serve)
 
     kiosk = commands.add_parser("kiosk", help="run the fullscreen in-store kiosk (config: docs/kiosk.md)")
     kiosk.add_argument(

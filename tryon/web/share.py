@@ -269,18 +269,17 @@ def share_app(store: ShareStore, *, requests_per_minute: int = 30, clock: Clock 
     return guarded
 
 
-class ShareServer:
-    """`share_app` served by uvicorn on a background thread, bound to `host:port` (127.0.0.1 unless the
-    operator sets the shop network's address). No access log: URLs carry tokens."""
+class BackgroundServer:
+    """An ASGI `app` served by uvicorn on a background thread at `host:port` (port 0: any free port), over TLS
+    when `ssl_certfile`/`ssl_keyfile` are given. No access log: URLs carry tokens."""
 
     def __init__(
-        self, store: ShareStore, host: str, port: int, *, requests_per_minute: int = 30, clock: Clock = time.monotonic
+        self, app: Any, host: str, port: int, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
     ) -> None:
         import uvicorn
 
-        self.store = store
         config = uvicorn.Config(
-            share_app(store, requests_per_minute=requests_per_minute, clock=clock),
+            app,
             host=host,
             port=port,
             access_log=False,
@@ -290,9 +289,13 @@ class ShareServer:
             timeout_keep_alive=5,
             server_header=False,
             lifespan="off",
+            ws="wsproto",
+            ws_max_size=2_100_000,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="tryon-share-server", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name="tryon-web-server", daemon=True)
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start serving; returns once the socket listens. Raises OSError if it cannot bind."""
@@ -300,16 +303,15 @@ class ShareServer:
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if not self._thread.is_alive():
-                raise OSError("the share server could not start (is the address in use or not on this machine?)")
+                raise OSError("the server could not start (is the address in use or not on this machine?)")
             if time.monotonic() > deadline:
-                raise OSError("the share server did not start in time")
+                raise OSError("the server did not start in time")
             time.sleep(0.02)
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
-        servers = getattr(self._server, "servers", [])
-        for server in servers:
+        for server in getattr(self._server, "servers", []):
             for sock in server.sockets:
                 return int(sock.getsockname()[1])
         return int(self._server.config.port)
@@ -317,3 +319,14 @@ class ShareServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+
+
+class ShareServer(BackgroundServer):
+    """`share_app` on a background thread, bound to `host:port` (127.0.0.1 unless the operator sets the shop
+    network's address)."""
+
+    def __init__(
+        self, store: ShareStore, host: str, port: int, *, requests_per_minute: int = 30, clock: Clock = time.monotonic
+    ) -> None:
+        super().__init__(share_app(store, requests_per_minute=requests_per_minute, clock=clock), host, port)
+        self.store = store

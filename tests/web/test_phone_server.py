@@ -1,0 +1,142 @@
+"""The phone server's rules with a real WebSocket client on 127.0.0.1: one session per phone, a cap with a
+friendly "busy", bounded frames, the latest-frame-wins protocol, sessions freed on disconnect, nothing on disk."""
+
+from __future__ import annotations
+
+import builtins
+import http.client
+import json
+import os
+import time
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+
+from tryon.media.sources import DemoSource
+from tryon.web.phone import phone_app
+from tryon.web.share import BackgroundServer
+
+
+@pytest.fixture
+def server(library) -> Iterator[BackgroundServer]:  # noqa: ANN001
+    running = BackgroundServer(phone_app(library.shades, max_phones=1), "127.0.0.1", 0)
+    running.start()
+    yield running
+    running.stop()
+
+
+def jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
+    return bytes(cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1])
+
+
+def get(server: BackgroundServer, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def sessions_of(server: BackgroundServer) -> int:
+    return len(server._server.config.app.sessions)
+
+
+def test_a_phone_streams_and_gets_painted_frames_back(server: BackgroundServer, ws_client) -> None:  # noqa: ANN001
+    phone = ws_client(server.port)
+    hello = json.loads(phone.receive())
+    assert "hello" in hello
+    phone.send_text(json.dumps({"shade": "mv-ruby-hour", "intensity": 1.0}))
+    frame = DemoSource(size_wh=(640, 480)).frame(0)
+    phone.send_bytes(jpeg(frame))
+    painted = phone.receive()
+    assert isinstance(painted, bytes)
+    image = cv2.imdecode(np.frombuffer(painted, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape[:2] == (480, 640)
+    assert np.abs(image.astype(int) - cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)).max() > 40  # the lips changed
+    phone.close()
+
+
+def test_the_next_phone_over_the_cap_is_told_busy_and_the_slot_frees_on_leaving(
+    server: BackgroundServer, ws_client
+) -> None:  # noqa: ANN001
+    first = ws_client(server.port)
+    assert "hello" in json.loads(first.receive())
+    assert get(server, "/") == 503  # the busy page
+    second = ws_client(server.port)
+    assert json.loads(second.receive()) == {"error": "busy"}
+    assert second.receive() is None
+    assert second.closed_code == 1013
+    second.close()
+    first.close()
+    deadline = time.monotonic() + 5
+    while sessions_of(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sessions_of(server) == 0  # freed within seconds
+    assert get(server, "/") == 200
+
+
+def test_frames_out_of_bounds_are_refused_not_processed(server: BackgroundServer, ws_client) -> None:  # noqa: ANN001
+    phone = ws_client(server.port)
+    phone.receive()
+    phone.send_bytes(b"not a jpeg")
+    assert "error" in json.loads(phone.receive())
+    phone.send_bytes(jpeg(np.zeros((2200, 3000, 3), np.uint8)))  # bigger than 1920 px
+    assert "error" in json.loads(phone.receive())
+    frame = jpeg(DemoSource(size_wh=(640, 480)).frame(0))
+    replies = []
+    for _ in range(4):  # faster than 30 fps: the extra frames are dropped, not queued
+        phone.send_bytes(frame)
+        replies.append(phone.receive())
+    assert any(isinstance(r, str) and json.loads(r).get("skipped") for r in replies)
+    phone.close()
+
+
+def test_saving_returns_a_one_time_full_resolution_link(server: BackgroundServer, ws_client) -> None:  # noqa: ANN001
+    from tryon.media.export import read_metadata
+
+    phone = ws_client(server.port)
+    phone.receive()
+    phone.send_text(json.dumps({"shade": "ll-coral-wave"}))
+    phone.send_text(json.dumps({"save": True}))
+    phone.send_bytes(jpeg(DemoSource(size_wh=(1280, 720)).frame(3), quality=92))
+    link = json.loads(phone.receive())["picture"]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", link)
+    response = conn.getresponse()
+    data = response.read()
+    assert response.status == 200
+    assert read_metadata(data).shade_id == "ll-coral-wave"
+    assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape[:2] == (720, 1280)
+    conn.close()
+    assert get(server, link) == 410  # once
+    phone.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/../phone.py", "/static/%2e%2e/phone.py", "/p/short", "/p/../x", "/etc/passwd"]
+)
+def test_traversal_and_unknown_paths_are_404(server: BackgroundServer, path: str) -> None:
+    assert get(server, path) == 404
+
+
+def test_no_frame_touches_the_disk(server: BackgroundServer, ws_client, monkeypatch) -> None:  # noqa: ANN001
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def watching_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN202
+        if any(flag in str(mode) for flag in "wax+"):
+            opened.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", watching_open)
+    phone = ws_client(server.port)
+    phone.receive()
+    for index in range(3):
+        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+        phone.receive()
+        time.sleep(0.04)
+    phone.close()
+    assert [path for path in opened if path != os.devnull] == []  # (MediaPipe's start-up chatter goes to /dev/null)

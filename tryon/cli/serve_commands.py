@@ -1,0 +1,67 @@
+"""`tryon serve`: the phone page (the phone's own camera, lipstick painted here, shown in its browser)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+import time
+from pathlib import Path
+
+from tryon.cli.common import shade_library
+from tryon.errors import TryonError
+
+
+def bind_arg(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not IP:PORT (e.g. 192.168.1.20:8443)") from None
+    if not sep or not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be 1–65535")
+    return host.strip("[]"), number
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tryon.web.phone import phone_app
+    from tryon.web.share import BackgroundServer
+
+    host, port = args.bind
+    certfile = keyfile = None
+    if args.self_signed:
+        from tryon.web.certificate import self_signed
+
+        cert, key = self_signed(host)
+        certfile, keyfile = str(cert), str(key)
+    elif args.cert or args.key:
+        if not (args.cert and args.key):
+            raise TryonError("give both --cert FILE and --key FILE (or --self-signed)")
+        for path in (args.cert, args.key):
+            if not Path(path).is_file():
+                raise TryonError(f"{path}: file not found")
+        certfile, keyfile = str(args.cert), str(args.key)
+    library = shade_library(args)
+    server = BackgroundServer(
+        phone_app(library.shades, max_phones=args.max_phones), host, port, ssl_certfile=certfile, ssl_keyfile=keyfile
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise TryonError(f"{host}:{port}: cannot listen there ({exc})") from None
+    scheme = "https" if certfile else "http"
+    print(f"Tryon for phones at {scheme}://{host}:{server.port}/ — up to {args.max_phones} phones; Ctrl-C stops")
+    if not certfile and not ipaddress.ip_address(host).is_loopback:
+        print(
+            "tryon: warning: without --self-signed or --cert, phones refuse the camera on a plain http page",
+            file=sys.stderr,
+        )
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

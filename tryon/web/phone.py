@@ -1,0 +1,290 @@
+"""The phone as the camera: `tryon serve` — a mobile page over HTTPS that streams the phone's front camera to
+this machine and shows it back with the lipstick on, live, in the phone's browser.
+
+Transport: binary WebSocket messages. The page sends a JPEG of the current camera frame, waits for the painted
+JPEG, draws it and only then sends the next frame, so a slow network or a busy server drops frames instead of
+queueing them (latest frame wins on both ends). Each connection is one phone session with its own video-mode
+`Pipeline` (its own smoother), created on connect and closed on disconnect; at most `max_phones` at once (the
+next one is told "busy, try again"). Nothing is written to disk or logged: frames live for one round trip; a
+saved picture waits in a `ShareStore` for its one download.
+
+Messages from the page: a binary message is a JPEG frame; a text message is JSON: {"shade": ID},
+{"intensity": 0–1}, {"before": bool}, {"save": true} (the next binary message is the full-resolution picture
+to save). Messages to the page: a binary message is the painted JPEG; text JSON: {"hello": {...}},
+{"picture": URL}, {"error": TEXT}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from tryon.catalog.model import Shade
+from tryon.web.share import TOKEN_PATTERN, RateLimiter, ShareStore
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_FRAME_BYTES = 2_000_000  # one JPEG message
+MAX_FRAME_SIDE_PX = 1920
+MIN_FRAME_INTERVAL_S = 1 / 30  # frames above 30 fps are dropped
+IDLE_CLOSE_S = 20.0  # a connected phone that sends nothing for this long is let go
+_SECURITY_HEADERS = {
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@dataclass
+class PhoneSessions:
+    """The phones connected now (by random session id), capped at `max_phones`. Thread-safe."""
+
+    max_phones: int
+    _ids: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def open(self) -> str | None:
+        """A new session id (128 random bits), or None when `max_phones` are connected."""
+        with self._lock:
+            if len(self._ids) >= self.max_phones:
+                return None
+            session = secrets.token_urlsafe(16)
+            self._ids.add(session)
+            return session
+
+    def close(self, session: str) -> None:
+        with self._lock:
+            self._ids.discard(session)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._ids)
+
+
+def decode_frame(data: bytes) -> np.ndarray | None:
+    """A JPEG (or PNG) message as RGB uint8, or None if it is not a picture within the size bounds."""
+    if not data or len(data) > MAX_FRAME_BYTES:
+        return None
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None or max(bgr.shape[:2]) > MAX_FRAME_SIDE_PX or min(bgr.shape[:2]) < 64:
+        return None
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 80) -> bytes:
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return bytes(data)
+
+
+def shades_json(shades: Sequence[Shade]) -> list[dict[str, object]]:
+    """What the page's shade strip needs: id, name, brand, collection, finish and the bullet colour."""
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "brand": s.brand,
+            "collection": s.collection,
+            "finish": s.finish,
+            "color": s.color,
+        }
+        for s in shades
+    ]
+
+
+class PhoneSession:
+    """One phone: its pipeline (video mode, its own smoother) and its choices. Used from one thread at a time."""
+
+    def __init__(self, shades: dict[str, Shade]) -> None:
+        from tryon.engine.pipeline import Pipeline
+
+        self.shades = shades
+        self.shade: Shade = next(iter(shades.values()))
+        self.intensity = 0.85
+        self.before = False
+        self.pipeline = Pipeline(mode="video", max_faces=2)
+        self._started = time.monotonic()
+        self._last_ts = -1
+
+    def _timestamp(self) -> int:
+        now = max(self._last_ts + 1, int((time.monotonic() - self._started) * 1000))
+        self._last_ts = now
+        return now
+
+    def paint(self, frame: np.ndarray) -> np.ndarray:
+        """`frame` with the lipstick (or as it is while "before" is held)."""
+        result = self.pipeline.process(
+            frame, None if self.before else self.shade, intensity=self.intensity, timestamp_ms=self._timestamp()
+        )
+        return result.rendered
+
+    def picture(self, frame: np.ndarray) -> bytes:
+        """`frame` painted at full resolution, as a JPEG with the shade in its EXIF (as the desktop saves it)."""
+        from tryon.engine.pipeline import Pipeline
+        from tryon.media.export import TryonMetadata, encode_image
+
+        with Pipeline(mode="image", max_faces=2) as still:
+            painted = still.process(frame, self.shade, intensity=self.intensity).rendered
+        return encode_image(painted, metadata=TryonMetadata.from_shade(self.shade, intensity=self.intensity))
+
+    def close(self) -> None:
+        self.pipeline.close()
+
+
+def phone_app(
+    shades: Sequence[Shade],
+    *,
+    max_phones: int = 4,
+    store: ShareStore | None = None,
+    requests_per_minute: int = 600,
+) -> Any:
+    """The Starlette app: the page and its static files, /shades.json, the /ws stream, and one-time saved
+    pictures at /p/TOKEN (the share server's rules: no listing, no traversal, no bodies, rate limit)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    by_id = {s.id: s for s in shades}
+    sessions = PhoneSessions(max_phones)
+    pictures = store if store is not None else ShareStore(ttl_s=600)
+    limiter = RateLimiter(requests_per_minute)
+    static_files = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
+    media_types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+    async def index(request: Request) -> Response:
+        if len(sessions) >= max_phones:
+            return HTMLResponse((STATIC_DIR / "busy.html").read_text(encoding="utf-8"), 503, headers=_SECURITY_HEADERS)
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=_SECURITY_HEADERS)
+
+    async def static(request: Request) -> Response:
+        path = static_files.get(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("Not found", 404)
+        return FileResponse(
+            path, media_type=media_types.get(path.suffix, "application/octet-stream"), headers=_SECURITY_HEADERS
+        )
+
+    async def shade_list(request: Request) -> Response:
+        return JSONResponse(shades_json(shades), headers=_SECURITY_HEADERS)
+
+    async def saved(request: Request) -> Response:
+        picture = pictures.take(request.path_params["token"])
+        if picture is None:
+            return PlainTextResponse("This picture was already downloaded or has expired", 410)
+        headers = {**_SECURITY_HEADERS, "content-disposition": 'attachment; filename="tryon.jpg"'}
+        return Response(picture.jpeg, media_type="image/jpeg", headers=headers)
+
+    async def stream(websocket: WebSocket) -> None:
+        session_id = sessions.open()
+        await websocket.accept()
+        if session_id is None:
+            await websocket.send_text(json.dumps({"error": "busy"}))
+            await websocket.close(code=1013)  # try again later
+            return
+        loop = asyncio.get_running_loop()
+        session: PhoneSession | None = None
+        try:
+            session = await loop.run_in_executor(None, PhoneSession, by_id)
+            await websocket.send_text(json.dumps({"hello": {"shade": session.shade.id, "max_fps": 30}}))
+            saving = False
+            last_frame_at = 0.0
+            while True:
+                message = await asyncio.wait_for(websocket.receive(), timeout=IDLE_CLOSE_S)
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is not None:
+                    saving = _apply_control(session, message["text"], by_id) or saving
+                    continue
+                frame = decode_frame(message.get("bytes") or b"")
+                if frame is None:
+                    await websocket.send_text(json.dumps({"error": "not a JPEG frame within 64–1920 px and 2 MB"}))
+                    continue
+                if saving:
+                    saving = False
+                    jpeg = await loop.run_in_executor(None, session.picture, frame)
+                    token = pictures.add(jpeg, [session.shade.name])
+                    await websocket.send_text(json.dumps({"picture": f"/p/{token}"}))
+                    continue
+                now = time.monotonic()
+                if now - last_frame_at < MIN_FRAME_INTERVAL_S:
+                    await websocket.send_text(json.dumps({"skipped": True}))  # over 30 fps: dropped
+                    continue
+                last_frame_at = now
+                painted = await loop.run_in_executor(None, session.paint, frame)
+                await websocket.send_bytes(await loop.run_in_executor(None, encode_jpeg, painted))
+        except (WebSocketDisconnect, TimeoutError):
+            pass
+        finally:
+            sessions.close(session_id)
+            if session is not None:
+                await loop.run_in_executor(None, session.close)
+
+    app = Starlette(
+        routes=[
+            Route("/", index, methods=["GET"]),
+            Route("/static/{name:str}", static, methods=["GET"]),
+            Route("/shades.json", shade_list, methods=["GET"]),
+            Route("/p/{token:str}", saved, methods=["GET"]),
+            WebSocketRoute("/ws", stream),
+        ]
+    )
+    import re
+
+    token_ok = re.compile(f"^{TOKEN_PATTERN}$")
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            client = (scope.get("client") or ("?", 0))[0]
+            headers = dict(scope.get("headers") or [])
+            raw = scope.get("raw_path") or scope["path"].encode()
+            parts = scope["path"].split("/")
+            response: Response | None = None
+            if not limiter.allow(client):
+                response = PlainTextResponse("Too many requests", 429, headers={"retry-after": "60"})
+            elif scope["method"] not in ("GET", "HEAD"):
+                response = PlainTextResponse("Method not allowed", 405)
+            elif headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
+                response = PlainTextResponse("Request body not accepted", 413)
+            elif b"%" in raw or b".." in raw:
+                response = PlainTextResponse("Not found", 404)
+            elif len(parts) == 3 and parts[1] == "p" and not token_ok.match(parts[2]):
+                response = PlainTextResponse("Not found", 404)
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    guarded.sessions = sessions  # type: ignore[attr-defined]  # for tests and the status line
+    return guarded
+
+
+def _apply_control(session: PhoneSession, text: str, by_id: dict[str, Shade]) -> bool:
+    """Apply a JSON control message; True when it asks to save the next frame."""
+    try:
+        control = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(control, dict):
+        return False
+    shade = by_id.get(str(control.get("shade", "")))
+    if shade is not None:
+        session.shade = shade
+    intensity = control.get("intensity")
+    if isinstance(intensity, int | float) and 0.0 <= intensity <= 1.0:
+        session.intensity = float(intensity)
+    if isinstance(control.get("before"), bool):
+        session.before = bool(control["before"])
+    return control.get("save") is True

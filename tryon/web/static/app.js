@@ -1,0 +1,144 @@
+// Tryon on a phone: the front camera goes to the server over a WebSocket as JPEG frames; painted frames come back
+// and are drawn. One frame in flight at a time: the next frame is captured when the last answer arrives, so a
+// slow network drops frames instead of queueing them.
+"use strict";
+const view = document.getElementById("view");
+const ctx = view.getContext("2d");
+const camera = document.getElementById("camera");
+const message = document.getElementById("message");
+const now = document.getElementById("now");
+const strip = document.getElementById("strip");
+const intensity = document.getElementById("intensity");
+const before = document.getElementById("before");
+const save = document.getElementById("save");
+const quality = document.getElementById("quality");
+const grab = document.createElement("canvas");
+let socket = null, stream = null, waiting = false, saving = false, shades = [], frames = 0;
+
+function say(text) { message.textContent = text || ""; }
+
+async function loadShades() {
+  shades = await (await fetch("/shades.json")).json();
+  let brand = null;
+  for (const shade of shades) {
+    if (shade.brand !== brand) {
+      brand = shade.brand;
+      const label = document.createElement("span");
+      label.className = "brand";
+      label.textContent = brand;
+      strip.appendChild(label);
+    }
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.dataset.shade = shade.id;
+    chip.setAttribute("role", "option");
+    chip.setAttribute("aria-selected", "false");
+    chip.innerHTML = `<span class="dot" style="background:${shade.color}"></span>`;
+    chip.appendChild(document.createTextNode(shade.name));
+    chip.addEventListener("click", () => choose(shade.id));
+    strip.appendChild(chip);
+  }
+}
+
+function choose(id) {
+  for (const chip of strip.querySelectorAll(".chip")) chip.setAttribute("aria-selected", String(chip.dataset.shade === id));
+  const shade = shades.find(s => s.id === id);
+  now.textContent = shade ? `${shade.name} · ${shade.finish}` : "";
+  send({ shade: id });
+}
+
+function send(control) { if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(control)); }
+
+async function startCamera() {
+  const [width, height] = quality.value.split("x").map(Number);
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    say("This browser cannot use the camera here. Open the page over https in Safari or Chrome.");
+    return false;
+  }
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: width }, height: { ideal: height } }, audio: false });
+  } catch (error) {
+    if (error.name === "NotAllowedError") say("Camera access was refused. Allow the camera for this page in your browser's settings, then reload.");
+    else if (error.name === "NotFoundError" || error.name === "OverconstrainedError") say("No front camera was found on this device.");
+    else say(`The camera could not start (${error.name}).`);
+    return false;
+  }
+  camera.srcObject = stream;
+  await camera.play();
+  return true;
+}
+
+function sendFrame(full) {
+  if (!socket || socket.readyState !== WebSocket.OPEN || camera.videoWidth === 0) return;
+  const [width, height] = full ? [camera.videoWidth, camera.videoHeight] : fit(camera.videoWidth, camera.videoHeight);
+  grab.width = width; grab.height = height;
+  const g = grab.getContext("2d");
+  g.translate(width, 0); g.scale(-1, 1);  // a mirror, as people expect of a front camera
+  g.drawImage(camera, 0, 0, width, height);
+  waiting = true;
+  grab.toBlob(blob => { if (blob) socket.send(blob); else waiting = false; }, "image/jpeg", full ? 0.92 : 0.7);
+}
+
+function fit(width, height) {
+  let [maxW, maxH] = quality.value.split("x").map(Number);
+  if (height > width) [maxW, maxH] = [maxH, maxW];  // a phone held upright gives a portrait stream
+  const scale = Math.min(1, maxW / width, maxH / height);
+  return [Math.round(width * scale), Math.round(height * scale)];
+}
+
+function connect() {
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket.binaryType = "blob";
+  socket.onmessage = async event => {
+    if (typeof event.data === "string") {
+      const data = JSON.parse(event.data);
+      if (data.error === "busy") { say("All try-on spots are taken. Please try again in a minute."); return; }
+      if (data.error) say(data.error);
+      if (data.hello) { say(""); choose(data.hello.shade); }
+      if (data.picture) { download(data.picture); saving = false; save.disabled = false; }
+      if (data.skipped) waiting = false;
+      if (!saving && !waiting) requestAnimationFrame(() => sendFrame(false));
+      return;
+    }
+    const bitmap = await createImageBitmap(event.data);
+    if (view.width !== bitmap.width || view.height !== bitmap.height) { view.width = bitmap.width; view.height = bitmap.height; }
+    ctx.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    frames += 1;
+    view.dataset.frames = String(frames);
+    waiting = false;
+    if (!saving) requestAnimationFrame(() => sendFrame(false));
+  };
+  socket.onopen = () => sendFrame(false);
+  socket.onclose = () => { if (!message.textContent) say("Connection lost. Reload the page to try again."); };
+}
+
+function download(url) {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = "tryon.jpg";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  say("Picture saved.");
+  setTimeout(() => { if (message.textContent === "Picture saved.") say(""); }, 2500);
+}
+
+intensity.addEventListener("input", () => send({ intensity: Number(intensity.value) / 100 }));
+for (const [type, held] of [["pointerdown", true], ["pointerup", false], ["pointerleave", false], ["pointercancel", false]])
+  before.addEventListener(type, () => send({ before: held }));
+save.addEventListener("click", () => {
+  if (saving) return;
+  saving = true; save.disabled = true;
+  send({ save: true });
+  const wait = () => (waiting ? setTimeout(wait, 20) : sendFrame(true));
+  wait();
+});
+quality.addEventListener("change", async () => { if (await startCamera()) say(""); });
+
+(async () => {
+  await loadShades();
+  if (await startCamera()) connect();
+})();
