@@ -171,3 +171,23 @@ def test_a_refused_camera_says_so(server: BackgroundServer, tmp_path: Path) -> N
             time.sleep(0.2)
     finally:
         driver.quit()
+
+
+def test_for_you_and_on_lips_chips_on_the_phone(browser) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    driver, _ = browser
+    wait_frames(driver, 3)
+    chips = driver.find_elements(By.CSS_SELECTOR, ".chip img")
+    assert chips
+    assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", chips[0]) == 112
+    driver.find_element(By.ID, "foryou").click()
+    deadline = time.monotonic() + 40
+    while not driver.find_elements(By.CSS_SELECTOR, "#advice button"):
+        assert time.monotonic() < deadline, driver.find_element(By.ID, "advice").text
+        time.sleep(0.2)
+    text = driver.find_element(By.ID, "advice").text
+    assert "ITA" in text
+    first = driver.find_elements(By.CSS_SELECTOR, "#advice button")[0].get_attribute("data-shade")
+    selected = driver.find_element(By.CSS_SELECTOR, '.chip[aria-selected="true"]').get_attribute("data-shade")
+    assert selected == first

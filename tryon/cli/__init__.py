@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int_in_range(1), default=200, help="timed calls of mask, render and the naive blend"
     )
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
-    bench.add_argument("--seconds", type=float, default=10.0, help="with --gui: seconds measured per view mode")
+    bench.add_argument("--seconds", type=float, default=10.0, help="with --gui or --phones: seconds measured")
     bench.add_argument(
         "--source-fps", type=float, default=60.0, help="with --gui: frame rate the demo face is offered at"
     )
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--faces", type=Path, help="with --far-faces: folder with manifest.json (layout of shared/eval)")
     bench.add_argument(
         "--soak", type=int_in_range(1000), help="instead: run the kiosk pipeline this many frames and sample memory"
+    )
+    bench.add_argument(
+        "--phones", type=int_in_range(1, 16), help="instead: this many simulated phones stream to tryon serve"
     )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)

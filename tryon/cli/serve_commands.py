@@ -19,8 +19,8 @@ def bind_arg(text: str) -> tuple[str, int]:
         number = int(port)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not IP:PORT (e.g. 192.168.1.20:8443)") from None
-    if not sep or not 1 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r}: the port must be 1–65535")
+    if not sep or not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be 0–65535 (0: any free port)")
     return host.strip("[]"), number
 
 
@@ -51,7 +51,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise TryonError(f"{host}:{port}: cannot listen there ({exc})") from None
     scheme = "https" if certfile else "http"
-    print(f"Tryon for phones at {scheme}://{host}:{server.port}/ — up to {args.max_phones} phones; Ctrl-C stops")
+    print(
+        f"Tryon for phones at {scheme}://{host}:{server.port}/ — up to {args.max_phones} phones; Ctrl-C stops",
+        flush=True,
+    )
     if not certfile and not ipaddress.ip_address(host).is_loopback:
         print(
             "tryon: warning: without --self-signed or --cert, phones refuse the camera on a plain http page",

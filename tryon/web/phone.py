@@ -9,14 +9,15 @@ next one is told "busy, try again"). Nothing is written to disk or logged: frame
 saved picture waits in a `ShareStore` for its one download.
 
 Messages from the page: a binary message is a JPEG frame; a text message is JSON: {"shade": ID},
-{"intensity": 0–1}, {"before": bool}, {"save": true} (the next binary message is the full-resolution picture
-to save). Messages to the page: a binary message is the painted JPEG; text JSON: {"hello": {...}},
-{"picture": URL}, {"error": TEXT}.
+{"intensity": 0–1}, {"before": bool}, {"advise": true} (measure the face over the next frames), {"save": true}
+(the next binary message is the full-resolution picture to save). Messages to the page: a binary message is the
+painted JPEG; text JSON: {"hello": {...}}, {"advice": {...}}, {"picture": URL}, {"skipped": true}, {"error": TEXT}.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 import threading
@@ -37,6 +38,7 @@ MAX_FRAME_BYTES = 2_000_000  # one JPEG message
 MAX_FRAME_SIDE_PX = 1920
 MIN_FRAME_INTERVAL_S = 1 / 30  # frames above 30 fps are dropped
 IDLE_CLOSE_S = 20.0  # a connected phone that sends nothing for this long is let go
+ADVICE_FRAMES = 8  # frames the advisor measures the face over
 _SECURITY_HEADERS = {
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
@@ -114,6 +116,7 @@ class PhoneSession:
         self.intensity = 0.85
         self.before = False
         self.pipeline = Pipeline(mode="video", max_faces=2)
+        self.advice_samples: list[Any] | None = None  # collecting frames for the advisor when not None
         self._started = time.monotonic()
         self._last_ts = -1
 
@@ -122,12 +125,35 @@ class PhoneSession:
         self._last_ts = now
         return now
 
-    def paint(self, frame: np.ndarray) -> np.ndarray:
-        """`frame` with the lipstick (or as it is while "before" is held)."""
+    def paint(self, frame: np.ndarray) -> tuple[np.ndarray, dict[str, object] | None]:
+        """`frame` with the lipstick (or as it is while "before" is held), and the advice once enough frames
+        were measured after an {"advise": true} (else None)."""
         result = self.pipeline.process(
             frame, None if self.before else self.shade, intensity=self.intensity, timestamp_ms=self._timestamp()
         )
-        return result.rendered
+        return result.rendered, self._advise(frame, result)
+
+    def _advise(self, frame: np.ndarray, result: Any) -> dict[str, object] | None:
+        from tryon.advisor.advice import advise, largest_face
+        from tryon.advisor.measure import NoSkinError, sample_face
+        from tryon.advisor.recommend import LipsReference
+        from tryon.media.swatch import on_lips_lab, reference_lip_lab
+
+        samples = self.advice_samples
+        if samples is None:
+            return None
+        if result.faces_found:
+            try:
+                samples.append(sample_face(frame, largest_face(result.faces)))
+            except NoSkinError:
+                pass
+        if len(samples) < ADVICE_FRAMES:
+            return None
+        self.advice_samples = None
+        advice = advise(
+            samples, list(self.shades.values()), count=4, reference=LipsReference(on_lips_lab, reference_lip_lab())
+        )
+        return {"summary": advice.summary(), "caveat": advice.caveat, "picks": [p.to_json() for p in advice.picks]}
 
     def picture(self, frame: np.ndarray) -> bytes:
         """`frame` painted at full resolution, as a JPEG with the shade in its EXIF (as the desktop saves it)."""
@@ -180,6 +206,14 @@ def phone_app(
     async def shade_list(request: Request) -> Response:
         return JSONResponse(shades_json(shades), headers=_SECURITY_HEADERS)
 
+    async def swatch(request: Request) -> Response:
+        """The shade painted by the engine on the reference lips (as the desktop's and the sheets' chips)."""
+        shade = by_id.get(request.path_params["shade_id"].removesuffix(".png"))
+        if shade is None:
+            return PlainTextResponse("Not found", 404)
+        png = await asyncio.get_running_loop().run_in_executor(None, _swatch_png, shade)
+        return Response(png, media_type="image/png", headers={"cache-control": "max-age=3600"})
+
     async def saved(request: Request) -> Response:
         picture = pictures.take(request.path_params["token"])
         if picture is None:
@@ -223,8 +257,10 @@ def phone_app(
                     await websocket.send_text(json.dumps({"skipped": True}))  # over 30 fps: dropped
                     continue
                 last_frame_at = now
-                painted = await loop.run_in_executor(None, session.paint, frame)
+                painted, advice = await loop.run_in_executor(None, session.paint, frame)
                 await websocket.send_bytes(await loop.run_in_executor(None, encode_jpeg, painted))
+                if advice is not None:
+                    await websocket.send_text(json.dumps({"advice": advice}))
         except (WebSocketDisconnect, TimeoutError):
             pass
         finally:
@@ -237,6 +273,7 @@ def phone_app(
             Route("/", index, methods=["GET"]),
             Route("/static/{name:str}", static, methods=["GET"]),
             Route("/shades.json", shade_list, methods=["GET"]),
+            Route("/swatch/{shade_id:str}", swatch, methods=["GET"]),
             Route("/p/{token:str}", saved, methods=["GET"]),
             WebSocketRoute("/ws", stream),
         ]
@@ -271,6 +308,14 @@ def phone_app(
     return guarded
 
 
+@functools.lru_cache(maxsize=4096)
+def _swatch_png(shade: Shade) -> bytes:
+    from tryon.media.swatch import DEFAULT_INTENSITY, on_lips
+
+    rgb = on_lips(shade, DEFAULT_INTENSITY, (112, 56))
+    return bytes(cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1])
+
+
 def _apply_control(session: PhoneSession, text: str, by_id: dict[str, Shade]) -> bool:
     """Apply a JSON control message; True when it asks to save the next frame."""
     try:
@@ -287,4 +332,6 @@ def _apply_control(session: PhoneSession, text: str, by_id: dict[str, Shade]) ->
         session.intensity = float(intensity)
     if isinstance(control.get("before"), bool):
         session.before = bool(control["before"])
+    if control.get("advise") is True:
+        session.advice_samples = []
     return control.get("save") is True

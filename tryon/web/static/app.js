@@ -12,6 +12,8 @@ const intensity = document.getElementById("intensity");
 const before = document.getElementById("before");
 const save = document.getElementById("save");
 const quality = document.getElementById("quality");
+const foryou = document.getElementById("foryou");
+const advice = document.getElementById("advice");
 const grab = document.createElement("canvas");
 let socket = null, stream = null, waiting = false, saving = false, shades = [], frames = 0;
 
@@ -34,8 +36,9 @@ async function loadShades() {
     chip.dataset.shade = shade.id;
     chip.setAttribute("role", "option");
     chip.setAttribute("aria-selected", "false");
-    chip.innerHTML = `<span class="dot" style="background:${shade.color}"></span>`;
-    chip.appendChild(document.createTextNode(shade.name));
+    // The bullet colour beside the shade as it looks on real lips (rendered by the engine, as in the app).
+    chip.innerHTML = `<span class="dot" style="background:${shade.color}"></span><img alt="" src="/swatch/${encodeURIComponent(shade.id)}.png"><span class="name"></span>`;
+    chip.querySelector(".name").textContent = shade.name;
     chip.addEventListener("click", () => choose(shade.id));
     strip.appendChild(chip);
   }
@@ -98,6 +101,7 @@ function connect() {
       if (data.error) say(data.error);
       if (data.hello) { say(""); choose(data.hello.shade); }
       if (data.picture) { download(data.picture); saving = false; save.disabled = false; }
+      if (data.advice) showAdvice(data.advice);
       if (data.skipped) waiting = false;
       if (!saving && !waiting) requestAnimationFrame(() => sendFrame(false));
       return;
@@ -113,6 +117,29 @@ function connect() {
   };
   socket.onopen = () => sendFrame(false);
   socket.onclose = () => { if (!message.textContent) say("Connection lost. Reload the page to try again."); };
+}
+
+function showAdvice(result) {
+  foryou.disabled = false;
+  advice.textContent = "";
+  const summary = document.createElement("div");
+  summary.textContent = result.summary;
+  advice.appendChild(summary);
+  if (result.caveat) {
+    const caveat = document.createElement("div");
+    caveat.className = "caveat";
+    caveat.textContent = result.caveat;
+    advice.appendChild(caveat);
+  }
+  for (const pick of result.picks) {
+    const row = document.createElement("button");
+    row.type = "button";
+    row.dataset.shade = pick.id;
+    row.textContent = `${pick.name} · ${pick.finish} — ${pick.reason}`;
+    row.addEventListener("click", () => choose(pick.id));
+    advice.appendChild(row);
+  }
+  if (result.picks.length) choose(result.picks[0].id);
 }
 
 function download(url) {
@@ -135,6 +162,11 @@ save.addEventListener("click", () => {
   send({ save: true });
   const wait = () => (waiting ? setTimeout(wait, 20) : sendFrame(true));
   wait();
+});
+foryou.addEventListener("click", () => {
+  foryou.disabled = true;
+  advice.textContent = "Look at the camera for a moment…";
+  send({ advise: true });
 });
 quality.addEventListener("change", async () => { if (await startCamera()) say(""); });
 
