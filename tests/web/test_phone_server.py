@@ -140,3 +140,18 @@ def test_no_frame_touches_the_disk(server: BackgroundServer, ws_client, monkeypa
         time.sleep(0.04)
     phone.close()
     assert [path for path in opened if path != os.devnull] == []  # (MediaPipe's start-up chatter goes to /dev/null)
+
+
+@pytest.mark.slow
+def test_the_webrtc_harness_paints_frames_over_loopback_only() -> None:
+    """The transport benchmark's WebRTC side works end to end with ICE on 127.0.0.1 only."""
+    import aioice.ice
+
+    from tryon.quality.webrtc_bench import loopback_only, run_webrtc_bench
+
+    loopback_only()
+    assert aioice.ice.get_host_addresses(True, True) == ["127.0.0.1"]
+    report = run_webrtc_bench(1, seconds=4)
+    (phone,) = report["per_phone"]
+    assert phone["fps"] > 1
+    assert phone["rtt_ms_p50"] > 0  # frames came back, numbered, through the painting server

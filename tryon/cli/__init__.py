@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--phones", type=int_in_range(1, 16), help="instead: this many simulated phones stream to tryon serve"
     )
+    bench.add_argument(
+        "--transport", choices=("websocket", "webrtc"), default="websocket", help="with --phones: how frames travel"
+    )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)
 

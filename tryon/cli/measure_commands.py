@@ -95,9 +95,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_json(far, args.json)
         return 0
     if args.phones:
-        from tryon.quality.phone_bench import run_phone_bench
+        if args.transport == "webrtc":
+            from tryon.quality.webrtc_bench import run_webrtc_bench
 
-        phones = run_phone_bench(args.phones, seconds=args.seconds)
+            phones = run_webrtc_bench(args.phones, seconds=args.seconds)
+        else:
+            from tryon.quality.phone_bench import run_phone_bench
+
+            phones = run_phone_bench(args.phones, seconds=args.seconds)
         per_phone: list[dict[str, float]] = phones["per_phone"]  # type: ignore[assignment]
         for index, run in enumerate(per_phone, 1):
             print(f"phone {index}: {run['fps']} fps, round trip p50 {run['rtt_ms_p50']} ms p95 {run['rtt_ms_p95']} ms")

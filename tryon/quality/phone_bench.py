@@ -111,6 +111,8 @@ def run_phone_bench(phones: int, seconds: float = 15.0) -> dict[str, object]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
     return {
         "transport": "WebSocket, JPEG q70 up, q80 down, one frame in flight",
         "frame_wh": [640, 480],
