@@ -99,6 +99,18 @@ class FarFaceRun:
         values = self.all_painted[self.warm_up_frames :]
         return float(np.mean(values)) if values else 0.0
 
+    def painted_share_after_first_paint(self) -> float:
+        """Tracking, independent of how fast the search ran: share of frames with both faces painted from the
+        first frame that had them."""
+        first = self.frames_to_first_paint()
+        return float(np.mean(self.all_painted[first:])) if first is not None else 0.0
+
+    def mean_iou_after_first_paint(self) -> float:
+        first = self.frames_to_first_paint()
+        if first is None:
+            return 0.0
+        return float(np.mean([v if v is not None else 0.0 for v in self.ious[first:]]))
+
     def frames_to_first_paint(self) -> int | None:
         return next((i for i, painted in enumerate(self.all_painted) if painted), None)
 
