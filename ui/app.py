@@ -31,7 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from tryon.advisor.advice import Advice
+from tryon.analytics.events import new_session_id
+from tryon.analytics.recorder import Recorder, ShadeDwell, catalog_of
+from tryon.analytics.store import default_url
 from tryon.catalog.library import SHADES_DIR, ShadeLibrary
+from tryon.catalog.model import Shade
 from tryon.errors import TryonError
 from tryon.media.compose import Look, split_picture, view_layers
 from tryon.media.sources import list_cameras
@@ -69,8 +73,14 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         demo_fps: float = 30.0,
         watcher: CatalogWatcher | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
+        self.recorder = recorder
+        self.session_id = new_session_id()
+        self._catalog_versions = {f"{c.brand} / {c.collection}": c.version or "" for c in library.catalogs}
+        self._dwell = ShadeDwell(self._record_dwell)
+        self._recorded_intensity: int | None = None
         self.setWindowTitle("Tryon — lipstick try-on")
         self.settings = settings or QSettings("Tryon", "Tryon")
         self.last_frame: LiveFrame | None = None
@@ -214,6 +224,29 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         self.thread.start()
+        self._record("session_start")
+
+    # ----- analytics (anonymous events; nothing about the face)
+    def _record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
+        if self.recorder is None:
+            return
+        if shade is not None:
+            catalog_id, version = catalog_of(shade, self._catalog_versions)
+            fields.update(catalog_id=catalog_id, catalog_version=version, shade_id=shade.id)
+        self.recorder.record(kind, self.session_id, **fields)
+
+    def _record_dwell(self, shade_id: str, dwell_ms: int) -> None:
+        try:
+            shade = self.shades.library.get(shade_id)
+        except TryonError:
+            return
+        self._record("shade_shown", shade, dwell_ms=dwell_ms)
+
+    def set_analytics(self, enabled: bool) -> None:
+        """The opt-out switch (Picture ▸ Share anonymous try-on statistics), remembered."""
+        self.settings.setValue("analytics", enabled)
+        if self.recorder is not None:
+            self.recorder.set_enabled(enabled)
 
     @Slot()
     def request_advice(self) -> None:
@@ -254,7 +287,17 @@ class MainWindow(QMainWindow):
         save = QAction("Save picture", self, shortcut=QKeySequence("Ctrl+S"), triggered=self.save_snapshot)
         copy = QAction("Copy to clipboard", self, shortcut=QKeySequence("Ctrl+C"), triggered=self.copy_to_clipboard)
         folder = QAction("Choose pictures folder…", self, triggered=self._choose_pictures_dir)
+        self.analytics_action = QAction(
+            "Share anonymous try-on statistics with the brands",
+            self,
+            checkable=True,
+            checked=_setting_bool(self.settings, "analytics", True),
+            toolTip="Which shades are tried and for how long; never a picture or anything about your face",
+        )
+        self.analytics_action.toggled.connect(self.set_analytics)
         picture.addActions([save, copy, folder])
+        picture.addSeparator()
+        picture.addAction(self.analytics_action)
 
     def _fill_source_menu(self) -> None:
         menu = self.source_menu
@@ -318,6 +361,8 @@ class MainWindow(QMainWindow):
         mode = MODES[button_id]
         if mode == "compare" and len(self.shades.compare_shades()) < 2:
             self.shades.fill_compare_set()
+        if mode == "compare" and self.thread.isRunning():
+            self._record("compare_used", value=str(len(self.shades.compare_shades())))
         self.view.set_split(0.5 if mode == "split" else None)
         self._push_look()
 
@@ -340,6 +385,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_frame(self, frame: LiveFrame) -> None:
         self.last_frame = frame
+        shade = frame.look.shade
+        showing = shade is not None and frame.look.view != "before"
+        self._dwell.frame(shade.id if showing and shade is not None else None, frame.result.faces_found)
         self._frame_times.append(time.perf_counter())
         if not frame.result.faces_found:
             self.hint.setText("No face found — move closer and face the camera")
@@ -419,11 +467,14 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.snapshot_dialog.show()
+        self._record("snapshot", frame.look.shade)
         return self.snapshot_dialog.save("png")
 
     @Slot(object)
     def _on_saved(self, path: Path) -> None:
         self.last_saved = path
+        shade = self.last_frame.look.shade if self.last_frame is not None else None
+        self._record("shared", shade, value="file")
         self.statusBar().showMessage(f"Saved {path}", 8000)
         if self.snapshot_dialog is not None:
             self.snapshot_dialog.on_saved(path)
@@ -441,11 +492,15 @@ class MainWindow(QMainWindow):
         if frame is None:
             return
         QApplication.clipboard().setImage(to_qimage(frame))
+        self._record("shared", self.shades.current_shade(), value="clipboard")
         self.statusBar().showMessage("Picture copied to the clipboard", 4000)
 
     # ----- lifecycle
     def save_settings(self) -> None:
         """Write the user's choices to disk now (also after every change, debounced, so a kill keeps them)."""
+        if self._recorded_intensity is not None and self.intensity.value() != self._recorded_intensity:
+            self._record("intensity_changed", value=str(self.intensity.value()))
+        self._recorded_intensity = self.intensity.value()
         shade = self.shades.current_shade()
         if shade is not None:
             self.settings.setValue("shade", shade.id)
@@ -463,7 +518,12 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def stop(self) -> None:
-        """Stop capture and processing and finish writing pictures (blocks up to a few seconds)."""
+        """Stop capture and processing and finish writing pictures and events (blocks up to a few seconds)."""
+        self._dwell.flush()
+        if self.thread.isRunning():
+            self._record("session_end")
+        if self.recorder is not None:
+            self.recorder.close()
         self.worker.stop()
         self.shades.shutdown()
         self.navigation.shutdown()
@@ -486,7 +546,16 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
         raise TryonError(
             f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
         )
-    window = MainWindow(library, source=source, watcher=watcher)
+    settings = QSettings("Tryon", "Tryon")
+    device_id = str(settings.value("device_id", "") or "")
+    if not device_id:
+        device_id = "desktop-" + new_session_id()[:8]  # random per install: names the machine, not its user
+        settings.setValue("device_id", device_id)
+    catalogs = [
+        (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades]) for c in library.catalogs
+    ]
+    recorder = Recorder(default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=catalogs)
+    window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
     window.show()
     window.start()
     stop_on_signals(window)

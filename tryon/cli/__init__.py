@@ -9,7 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.cli import advice_commands, catalog_commands, measure_commands, picture_commands, serve_commands
+from tryon.cli import (
+    advice_commands,
+    analytics_commands,
+    catalog_commands,
+    measure_commands,
+    picture_commands,
+    serve_commands,
+)
 from tryon.cli.common import int_in_range, intensity_arg
 from tryon.errors import TryonError
 
@@ -158,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--self-signed", action="store_true", help="make (once) and use a self-signed certificate")
     serve.add_argument("--max-phones", type=int_in_range(1, 64), default=4, help="phones at once (default 4)")
     serve.set_defaults(run=serve_commands.cmd_serve)
+
+    analytics_commands.add_commands(commands, catalog_option)
 
     kiosk = commands.add_parser("kiosk", help="run the fullscreen in-store kiosk (config: docs/kiosk.md)")
     kiosk.add_argument(

@@ -1,0 +1,169 @@
+"""Where events live: SQLAlchemy 2 over an embedded SQLite file (default) or PostgreSQL (`postgresql+psycopg://…`),
+migrated to the newest schema by Alembic every time it is opened.
+
+SQLite runs in WAL mode with `synchronous=FULL`: a committed batch survives a crash or a power cut, and a
+killed writer leaves the file openable (the write-ahead log is replayed on the next open).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tryon.analytics.events import Event
+from tryon.analytics.schema import catalog_shades, events
+from tryon.errors import TryonError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HEAD = "0002"
+
+
+class AnalyticsError(TryonError):
+    """The analytics database cannot be opened, migrated or written."""
+
+
+def default_url() -> str:
+    """The per-user SQLite file: `$XDG_DATA_HOME/tryon/analytics.sqlite` (else ~/.local/share/tryon/)."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tryon"
+    return f"sqlite:///{base / 'analytics.sqlite'}"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    raise AnalyticsError(f"{url}: analytics needs a sqlite:///FILE or postgresql+psycopg://… URL")
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the database to `revision` (Alembic, the scripts in tryon/analytics/migrations)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class Store:
+    """An open analytics database. Thread-safe (SQLAlchemy's pool); `close()` when done."""
+
+    def __init__(self, url: str, *, migrate_to: str = "head") -> None:
+        self.url = url
+        self.engine = _engine(url)
+        try:
+            migrate(self.engine, migrate_to)
+        except sa.exc.SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise AnalyticsError(f"{_safe(url)}: cannot open or migrate the analytics database ({reason})") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(self, batch: Sequence[Event]) -> None:
+        """Write `batch` in one transaction: all of it is committed, or none."""
+        if not batch:
+            return
+        rows = [asdict(event) for event in batch]
+        with self.engine.begin() as connection:
+            connection.execute(events.insert(), rows)
+
+    def record_catalogs(
+        self, catalogs: Iterable[tuple[str, str, Sequence[tuple[str, str]]]], at: datetime.datetime
+    ) -> None:
+        """Remember the shades of each (catalog id, version, [(shade id, name)]) seen, first time only."""
+        with self.engine.begin() as connection:
+            known = {
+                (row.catalog_id, row.catalog_version, row.shade_id)
+                for row in connection.execute(
+                    sa.select(catalog_shades.c.catalog_id, catalog_shades.c.catalog_version, catalog_shades.c.shade_id)
+                )
+            }
+            rows = [
+                {"catalog_id": cid, "catalog_version": version, "shade_id": sid, "shade_name": name, "first_seen": at}
+                for cid, version, shades in catalogs
+                for sid, name in shades
+                if (cid, version, sid) not in known
+            ]
+            if rows:
+                connection.execute(catalog_shades.insert(), rows)
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+
+    def delete_before(self, before: datetime.datetime) -> int:
+        """Delete every event older than `before` (retention, `tryon analytics purge`); returns how many."""
+        with self.engine.begin() as connection:
+            return int(connection.execute(events.delete().where(events.c.at < before)).rowcount or 0)
+
+    def delete_simulated(self) -> int:
+        with self.engine.begin() as connection:
+            return int(connection.execute(events.delete().where(events.c.simulated)).rowcount or 0)
+
+    def export_csv(self, since: datetime.datetime | None = None) -> str:
+        """Every event (since `since`) as CSV text, cells that a spreadsheet would run as formulas escaped."""
+        query = sa.select(events).order_by(events.c.at, events.c.id)
+        if since is not None:
+            query = query.where(events.c.at >= since)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        columns = [c.name for c in events.columns if c.name != "id"]
+        writer.writerow(columns)
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                writer.writerow([safe_cell(getattr(row, name)) for name in columns])
+        return out.getvalue()
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that Excel/LibreOffice will not run as a formula (=, +, -, @, tab, CR lead with a quote)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _safe(url: str) -> str:
+    """`url` without its password, for messages."""
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open (creating and migrating as needed) the analytics database at `url` (default: the per-user file)."""
+    return Store(url or default_url())
