@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -74,7 +73,8 @@ def test_export_escapes_formula_cells(db_url: str) -> None:
     try:
         store.add([event(kind="shared", value="=HYPERLINK(1)"), event(shade_id="+x", dwell_ms=5)])
         text = store.export_csv()
-        assert "'=HYPERLINK(1)" in text and "'+x" in text
+        assert "'=HYPERLINK(1)" in text
+        assert "'+x" in text
         assert ",=" not in text
     finally:
         store.close()

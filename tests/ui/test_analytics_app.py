@@ -61,7 +61,8 @@ def test_the_apps_events_land_in_sqlite_with_dwell(qtbot, tmp_path: Path) -> Non
     win.stop()
     rows = _rows(url)
     kinds = [r.kind for r in rows]
-    assert kinds[0] == "session_start" and kinds[-1] == "session_end"
+    assert kinds[0] == "session_start"
+    assert kinds[-1] == "session_end"
     ruby = [r for r in rows if r.kind == "shade_shown" and r.shade_id == "mv-ruby-hour"]
     assert len(ruby) == 1
     assert 1000 <= ruby[0].dwell_ms <= ruby_wall_s * 1000 + 300
