@@ -37,7 +37,8 @@ def test_upgrade_from_the_previous_revision_keeps_the_events(db_url: str) -> Non
     with engine.begin() as connection:
         connection.execute(
             sa.text(
-                "INSERT INTO events (at, kind, session_id, device_id, shade_id, dwell_ms) VALUES (:at, 'shade_shown', 's', 'd', 'x', 1500)"
+                "INSERT INTO events (at, kind, session_id, device_id, shade_id, dwell_ms)"
+                " VALUES (:at, 'shade_shown', 's', 'd', 'x', 1500)"
             ),
             {"at": utc_now()},
         )
