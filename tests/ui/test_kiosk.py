@@ -237,3 +237,49 @@ def test_a_good_config_keeps_its_values(tmp_path: Path) -> None:
     assert config.share_host_port == ("0.0.0.0", 8080)
     assert config.share_base_url == "http://192.168.1.20:8080"
     assert config.catalogs == (str((tmp_path / "brand").resolve()),)
+
+
+def test_the_kiosk_records_sessions_dwell_and_qr_shares(qtbot, clock, tmp_path: Path) -> None:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    from tryon.analytics.recorder import Recorder
+    from tryon.analytics.store import Store, sqlite_url
+
+    url = sqlite_url(tmp_path / "kiosk.sqlite")
+    config = KioskConfig(exit_pin="4071", camera="demo")
+    holder: list[KioskWindow] = []
+    store = ShareStore(ttl_s=600, clock=clock, on_taken=lambda: holder[0].picture_downloaded())
+    server = ShareServer(store, "127.0.0.1", 0, clock=clock)
+    server.start()
+    window = KioskWindow(
+        load_library(),
+        config,
+        share_server=server,
+        store=store,
+        clock=clock,
+        recorder=Recorder(url, "kiosk-test", flush_s=0.2),
+    )
+    holder.append(window)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    try:
+        qtbot.waitUntil(lambda: _session_started(window), timeout=20_000)
+        window.set_shade("mv-ruby-hour")
+        qtbot.wait(1000)
+        window.take_picture()
+        qtbot.waitUntil(lambda: window.share_url is not None, timeout=10_000)
+        assert _fetch(window, window.share_url.removeprefix(config.share_base_url) + "/download") == 200
+        window.reset_session("start over")
+    finally:
+        window.exit_kiosk()
+    engine = Store(url).engine
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT kind, shade_id, dwell_ms, value FROM events ORDER BY id")).all()
+    engine.dispose()
+    kinds = [r.kind for r in rows]
+    assert kinds[0] == "session_start"
+    assert "session_end" in kinds
+    assert any(r.kind == "shade_shown" and r.shade_id == "mv-ruby-hour" and r.dwell_ms > 500 for r in rows)
+    assert any(r.kind == "snapshot" and r.shade_id == "mv-ruby-hour" for r in rows)
+    assert any(r.kind == "shared" and r.value == "qr" for r in rows)

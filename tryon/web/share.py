@@ -42,9 +42,13 @@ class SharedPicture:
 class ShareStore:
     """Pictures by one-time token, in memory, thread-safe. `clock` is injectable for tests."""
 
-    def __init__(self, *, ttl_s: float = 600.0, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, *, ttl_s: float = 600.0, clock: Clock = time.monotonic, on_taken: Callable[[], None] | None = None
+    ) -> None:
+        """`on_taken` is called (on the server's thread) each time a picture is downloaded."""
         self.ttl_s = ttl_s
         self._clock = clock
+        self._on_taken = on_taken
         self._lock = threading.Lock()
         self._pictures: dict[str, SharedPicture] = {}
         self._spent: dict[str, float] = {}  # sha256(token) → when to forget it (the token itself is not kept)
@@ -70,7 +74,9 @@ class ShareStore:
             picture = self._pictures.pop(token, None)
             if picture is not None:
                 self._spend_locked(token)
-            return picture
+        if picture is not None and self._on_taken is not None:
+            self._on_taken()
+        return picture
 
     def was_spent(self, token: str) -> bool:
         """Whether `token` was a real link that has been used, has expired or was cleared."""

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from tryon.catalog.library import load_library
+from tryon.analytics.recorder import Recorder
+from tryon.catalog.library import ShadeLibrary, load_library
 from tryon.errors import TryonError
 from tryon.web.share import ShareServer, ShareStore
 from ui.kiosk.config import KioskConfig
 from ui.kiosk.window import KioskWindow
+
+
+def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
+    """The kiosk's event recorder: `analytics_db` (default: this machine's per-user SQLite file), named by
+    `device_id` (default: "kiosk-" + the host name); `analytics = false` records nothing."""
+    from tryon.analytics.store import default_url, sqlite_url
+
+    url = (
+        config.analytics_db
+        if "://" in config.analytics_db
+        else (sqlite_url(Path(config.analytics_db)) if config.analytics_db else default_url())
+    )
+    catalogs = [
+        (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades]) for c in library.catalogs
+    ]
+    device = config.device_id or f"kiosk-{socket.gethostname()}"[:64]
+    return Recorder(url, device, enabled=config.analytics, retention_days=config.retention_days, catalogs=catalogs)
 
 
 def run_kiosk(config: KioskConfig) -> int:
@@ -24,14 +44,19 @@ def run_kiosk(config: KioskConfig) -> int:
     library = load_library(*config.catalogs)
     if not library.shades:
         raise TryonError("no usable shade catalog: " + "; ".join(map(str, library.errors)))
-    store = ShareStore(ttl_s=config.link_ttl_s)
+    recorder = _recorder(config, library)
+    window_ref: list[KioskWindow] = []
+    store = ShareStore(
+        ttl_s=config.link_ttl_s, on_taken=lambda: window_ref[0].picture_downloaded() if window_ref else None
+    )
     host, port = config.share_host_port
     server = ShareServer(store, host, port, requests_per_minute=config.share_requests_per_minute)
     try:
         server.start()
     except OSError as exc:
         raise TryonError(f"share_bind {config.share_bind}: cannot listen there ({exc})") from None
-    window = KioskWindow(library, config, share_server=server, store=store)
+    window = KioskWindow(library, config, share_server=server, store=store, recorder=recorder)
+    window_ref.append(window)
     screen = app.primaryScreen()
     if screen is not None:
         window.setGeometry(screen.geometry())  # without a window manager showFullScreen alone does not resize

@@ -36,6 +36,10 @@ class KioskConfig:
     catalogs: tuple[str, ...] = ()
     far_faces: bool = True
     max_faces: int = 2
+    analytics: bool = True
+    analytics_db: str = ""
+    device_id: str = ""
+    retention_days: float = 365.0
 
     @property
     def share_host_port(self) -> tuple[str, int]:
@@ -52,6 +56,7 @@ class KioskConfig:
 
 
 _NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "retention_days": (1.0, 3650.0),
     "idle_reset_s": (5.0, 3600.0),
     "link_ttl_s": (30.0, 86_400.0),
     "pin_lockout_s": (1.0, 86_400.0),
@@ -99,7 +104,8 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
         elif key in _NUMBER_RANGES:
             low, high = _NUMBER_RANGES[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                raise _problem(path, key, f"must be a number of seconds from {low:g} to {high:g}, got {value!r}")
+                unit = "days" if key == "retention_days" else "seconds"
+                raise _problem(path, key, f"must be a number of {unit} from {low:g} to {high:g}, got {value!r}")
             value = float(value)
         elif key in _INT_RANGES:
             low_i, high_i = _INT_RANGES[key]
@@ -125,7 +131,14 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
             if missing:
                 raise _problem(path, key, f"no such folder: {missing[0]}")
             value = tuple(str((path.parent / v).resolve()) for v in value)
-        elif key == "far_faces":
+        elif key in ("analytics_db", "device_id"):
+            if not isinstance(value, str) or len(value) > 400:
+                raise _problem(path, key, f"must be text in quotes, got {value!r}")
+            if key == "analytics_db" and value and "://" not in value:
+                value = str((path.parent / value).resolve())  # a file beside the config
+            if key == "device_id" and len(value) > 64:
+                raise _problem(path, key, "must be at most 64 characters")
+        elif key in ("far_faces", "analytics"):
             if not isinstance(value, bool):
                 raise _problem(path, key, f"must be true or false, got {value!r}")
         clean[key] = value

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from tryon.advisor.advice import Advice
+from tryon.analytics.events import new_session_id
+from tryon.analytics.recorder import Recorder, ShadeDwell, catalog_of
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
 from tryon.media.compose import Look, compose_picture, faces_box, focus_crop, shade_caption
@@ -142,8 +144,13 @@ class KioskWindow(QWidget):
         store: ShareStore | None = None,
         clock: Clock = time.monotonic,
         demo_fps: float = 30.0,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
+        self.recorder = recorder
+        self.session_id = new_session_id()
+        self._catalog_versions = {f"{c.brand} / {c.collection}": c.version or "" for c in library.catalogs}
+        self._dwell = ShadeDwell(self._record_dwell)
         self.setWindowTitle("Tryon kiosk")
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint)
         self.setStyleSheet("background: #111014;")
@@ -333,6 +340,10 @@ class KioskWindow(QWidget):
         self._show_away(False)
         if self.session.saw_frame(frame.result.faces_found):
             self._show_attract(False)
+            self.session_id = new_session_id()
+            self._record("session_start")
+        if self.session.active:
+            self._dwell.frame(self.shade.id, frame.result.faces_found)
         self.view.set_frames(frame.display, None, captured_s=frame.captured_s)
 
     @Slot(str)
@@ -385,6 +396,7 @@ class KioskWindow(QWidget):
             self._picture_encoded.emit(jpeg, names)
 
         self.snapshot.setEnabled(False)
+        self._record("snapshot", shade)
         self._encoder.submit(encode)
 
     @Slot(object, object)
@@ -445,6 +457,9 @@ class KioskWindow(QWidget):
         """A new shopper: clear the shade, the advice, the QR code, every picture and share link in memory,
         and the face tracking."""
         dropped = self.store.clear()
+        if self.session.active or why == "idle":
+            self._dwell.flush()
+            self._record("session_end")
         self.hide_qr()
         self.advice.clear()
         self.advice.setVisible(False)
@@ -458,6 +473,22 @@ class KioskWindow(QWidget):
         self.resets += 1
         self._show_attract(True)
         log.info("kiosk session reset (%s); %d picture(s) dropped", why, dropped)
+
+    # ----- analytics (anonymous; nothing about the face)
+    def _record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
+        if self.recorder is None:
+            return
+        if shade is not None:
+            catalog_id, version = catalog_of(shade, self._catalog_versions)
+            fields.update(catalog_id=catalog_id, catalog_version=version, shade_id=shade.id)
+        self.recorder.record(kind, self.session_id, **fields)
+
+    def _record_dwell(self, shade_id: str, dwell_ms: int) -> None:
+        self._record("shade_shown", self.library.get(shade_id), dwell_ms=dwell_ms)
+
+    def picture_downloaded(self) -> None:
+        """Called by the share server's thread when a phone downloads a picture: a share by QR."""
+        self._record("shared", self.shade, value="qr")
 
     def _show_attract(self, on: bool) -> None:
         self.attract.setVisible(on)
@@ -497,3 +528,8 @@ class KioskWindow(QWidget):
         self.store.clear()
         if self.share_server is not None:
             self.share_server.stop()
+        if self.recorder is not None:
+            self._dwell.flush()
+            if self.session.active:
+                self._record("session_end")
+            self.recorder.close()
