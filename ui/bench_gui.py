@@ -54,6 +54,7 @@ class GuiBenchReport:
     first_frame_ms: float
     views: dict[str, ViewBench]
     frame_size: tuple[int, int] = (1280, 720)
+    events_recorded: int | None = None  # with recording on: events written during the run
 
     def to_json(self) -> dict[str, Any]:
         """The JSON report (its keys are what scripts read: keep them); the top-level fps and p95 are live view's."""
@@ -67,18 +68,36 @@ class GuiBenchReport:
             **{mode: asdict(view) for mode, view in self.views.items()},
             "displayed_fps": None if live is None else live.displayed_fps,
             "latency_ms_p95": None if live is None else live.latency_ms_p95,
+            "events_recorded": self.events_recorded,
         }
 
 
 def run_gui_bench(
-    *, seconds: float = 10.0, demo_fps: float = 60.0, modes: tuple[str, ...] = ("live", "split", "compare")
+    *,
+    seconds: float = 10.0,
+    demo_fps: float = 60.0,
+    modes: tuple[str, ...] = ("live", "split", "compare"),
+    record: bool = False,
+    cycle_shades_s: float | None = None,
 ) -> GuiBenchReport:
-    """Run the window on the 1280×720 demo source offered at `demo_fps` (a fast camera) for `seconds` per mode."""
+    """Run the window on the 1280×720 demo source offered at `demo_fps` (a fast camera) for `seconds` per mode.
+    `record`: with analytics recording to a temporary SQLite file; `cycle_shades_s`: change shade this often (each
+    change is a `shade_shown` event when recording)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
         settings.setValue("mirror", True)
-        window = MainWindow(load_library(), source="demo", settings=settings, demo_fps=demo_fps)
+        recorder = None
+        if record:
+            from tryon.analytics.recorder import Recorder
+            from tryon.analytics.store import sqlite_url
+
+            recorder = Recorder(sqlite_url(Path(folder) / "events.sqlite"), "bench")
+        window = MainWindow(load_library(), source="demo", settings=settings, demo_fps=demo_fps, recorder=recorder)
+        cycler = QTimer()
+        if cycle_shades_s:
+            cycler.timeout.connect(lambda panel=window.shades: panel.step_shade(1))
+            cycler.start(int(cycle_shades_s * 1000))
         window.resize(1280, 800)
         window.show()
         started = time.perf_counter()
@@ -114,9 +133,11 @@ def run_gui_bench(
                 ui_stall_ms_max=float(max(stalls[1:], default=0)),
             )
         timer.timeout.disconnect()
+        cycler.stop()
         window.stop()
+        recorded = recorder.written if recorder is not None else None
         window.close()
-        del window, timer
+        del window, timer, cycler
         gc.collect()  # drop the window's Python wrappers while Qt is still up, not during interpreter exit
     return GuiBenchReport(
         platform=app.platformName(),
@@ -124,6 +145,7 @@ def run_gui_bench(
         seconds_per_mode=seconds,
         first_frame_ms=round(first_frame_ms, 1),
         views=views,
+        events_recorded=recorded,
     )
 
 

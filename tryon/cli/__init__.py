@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int_in_range(1), default=200, help="timed calls of mask, render and the naive blend"
     )
     bench.add_argument("--gui", action="store_true", help="measure the real window: displayed fps, capture→display ms")
+    bench.add_argument(
+        "--analytics", action="store_true", help="with --gui: run with event recording off, then on (shades changing)"
+    )
     bench.add_argument("--seconds", type=float, default=10.0, help="with --gui or --phones: seconds measured")
     bench.add_argument(
         "--source-fps", type=float, default=60.0, help="with --gui: frame rate the demo face is offered at"

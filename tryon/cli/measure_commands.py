@@ -139,14 +139,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
         ensure_platform()
         from ui.bench_gui import run_gui_bench
 
-        gui_report = run_gui_bench(seconds=args.seconds, demo_fps=args.source_fps)
-        for mode, view in gui_report.views.items():
-            print(
-                f"{mode:<8} {view.displayed_fps:5.1f} fps  capture→display p50 {view.latency_ms_p50:5.1f} ms"
-                f"  p95 {view.latency_ms_p95:5.1f} ms  dropped {view.dropped_frames}"
-                f"  UI stall max {view.ui_stall_ms_max:.0f} ms"
-            )
-        write_json(gui_report.to_json(), args.json)
+        if args.analytics:  # the same run with recording off, then on: the cost of recording
+            reports = {
+                label: run_gui_bench(seconds=args.seconds, demo_fps=args.source_fps, record=record, cycle_shades_s=0.5)
+                for label, record in (("recording_off", False), ("recording_on", True))
+            }
+        else:
+            reports = {"": run_gui_bench(seconds=args.seconds, demo_fps=args.source_fps)}
+        for label, gui_report in reports.items():
+            for mode, view in gui_report.views.items():
+                print(
+                    f"{label + ' ' if label else ''}{mode:<8} {view.displayed_fps:5.1f} fps  capture→display p50"
+                    f" {view.latency_ms_p50:5.1f} ms  p95 {view.latency_ms_p95:5.1f} ms  dropped {view.dropped_frames}"
+                    f"  UI stall max {view.ui_stall_ms_max:.0f} ms"
+                )
+            if gui_report.events_recorded is not None:
+                print(f"{label}: {gui_report.events_recorded} events recorded")
+        if args.analytics:
+            write_json({label: r.to_json() for label, r in reports.items()}, args.json)
+        else:
+            write_json(reports[""].to_json(), args.json)
         return 0
     from tryon.quality.bench import run_bench
 
