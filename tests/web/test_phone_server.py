@@ -155,3 +155,42 @@ def test_the_webrtc_harness_paints_frames_over_loopback_only() -> None:
     (phone,) = report["per_phone"]
     assert phone["fps"] > 1
     assert phone["rtt_ms_p50"] > 0  # frames came back, numbered, through the painting server
+
+
+def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path) -> None:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    from tryon.analytics.recorder import Recorder
+    from tryon.analytics.store import Store, sqlite_url
+
+    url = sqlite_url(tmp_path / "phones.sqlite")
+    recorder = Recorder(url, "phones-test", flush_s=0.2)
+    running = BackgroundServer(phone_app(library.shades, recorder=recorder), "127.0.0.1", 0)
+    running.start()
+    try:
+        phone = ws_client(running.port)
+        phone.receive()
+        phone.send_text(json.dumps({"shade": "mv-ruby-hour"}))
+        for index in range(12):
+            phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+            phone.receive()
+            time.sleep(0.05)
+        phone.send_text(json.dumps({"save": True}))
+        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(20)))
+        assert "picture" in json.loads(phone.receive())
+        phone.close()
+        deadline = time.monotonic() + 5
+        while sessions_of(running) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        running.stop()
+        recorder.close()
+    store = Store(url)
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT kind, shade_id, dwell_ms, value FROM events ORDER BY id")).all()
+    store.close()
+    kinds = [r.kind for r in rows]
+    assert kinds[0] == "session_start"
+    assert kinds[-1] == "session_end"
+    assert any(r.kind == "shade_shown" and r.shade_id == "mv-ruby-hour" and r.dwell_ms > 300 for r in rows)
+    assert any(r.kind == "shared" and r.value == "phone" for r in rows)

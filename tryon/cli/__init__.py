@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
     serve.add_argument("--self-signed", action="store_true", help="make (once) and use a self-signed certificate")
     serve.add_argument("--max-phones", type=int_in_range(1, 64), default=4, help="phones at once (default 4)")
+    serve.add_argument("--no-analytics", action="store_true", help="record no try-on events")
+    serve.add_argument("--analytics-db", type=analytics_commands.db_url, help="events database (default: per user)")
     serve.set_defaults(run=serve_commands.cmd_serve)
 
     analytics_commands.add_commands(commands, catalog_option)

@@ -43,12 +43,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 raise TryonError(f"{path}: file not found")
         certfile, keyfile = str(args.cert), str(args.key)
     library = shade_library(args)
-    server = BackgroundServer(
-        phone_app(library.shades, max_phones=args.max_phones), host, port, ssl_certfile=certfile, ssl_keyfile=keyfile
-    )
+    recorder = None
+    if not args.no_analytics:
+        import socket
+
+        from tryon.analytics.recorder import Recorder
+        from tryon.analytics.store import default_url
+
+        catalogs = [
+            (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades])
+            for c in library.catalogs
+        ]
+        device = f"phones-{socket.gethostname()}"[:64]
+        recorder = Recorder(args.analytics_db or default_url(), device, catalogs=catalogs)
+    app = phone_app(library.shades, max_phones=args.max_phones, recorder=recorder)
+    server = BackgroundServer(app, host, port, ssl_certfile=certfile, ssl_keyfile=keyfile)
     try:
         server.start()
     except OSError as exc:
+        if recorder is not None:
+            recorder.close()
         raise TryonError(f"{host}:{port}: cannot listen there ({exc})") from None
     scheme = "https" if certfile else "http"
     print(
@@ -67,4 +81,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
+        if recorder is not None:
+            recorder.close()
     return 0

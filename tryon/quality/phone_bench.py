@@ -89,6 +89,7 @@ def run_phone_bench(phones: int, seconds: float = 15.0) -> dict[str, object]:
             "127.0.0.1:0",
             "--max-phones",
             str(max(phones, 1)),
+            "--no-analytics",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -106,12 +106,18 @@ def shades_json(shades: Sequence[Shade]) -> list[dict[str, object]]:
 
 
 class PhoneSession:
-    """One phone: its pipeline (video mode, its own smoother) and its choices. Used from one thread at a time."""
+    """One phone: its pipeline (video mode, its own smoother) and its choices. Used from one thread at a time.
+    With a `recorder`, its anonymous try-on events go to the analytics store (as the app's and the kiosk's)."""
 
-    def __init__(self, shades: dict[str, Shade]) -> None:
+    def __init__(self, shades: dict[str, Shade], recorder: Any = None) -> None:
+        from tryon.analytics.events import new_session_id
+        from tryon.analytics.recorder import ShadeDwell
         from tryon.engine.pipeline import Pipeline
 
         self.shades = shades
+        self.recorder = recorder
+        self.session_id = new_session_id()
+        self._dwell = ShadeDwell(lambda shade_id, ms: self.record("shade_shown", self.shades[shade_id], dwell_ms=ms))
         self.shade: Shade = next(iter(shades.values()))
         self.intensity = 0.85
         self.before = False
@@ -131,7 +137,15 @@ class PhoneSession:
         result = self.pipeline.process(
             frame, None if self.before else self.shade, intensity=self.intensity, timestamp_ms=self._timestamp()
         )
+        self._dwell.frame(None if self.before else self.shade.id, result.faces_found)
         return result.rendered, self._advise(frame, result)
+
+    def record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
+        if self.recorder is None:
+            return
+        if shade is not None:
+            fields.update(catalog_id=f"{shade.brand} / {shade.collection}", shade_id=shade.id)
+        self.recorder.record(kind, self.session_id, **fields)
 
     def _advise(self, frame: np.ndarray, result: Any) -> dict[str, object] | None:
         from tryon.advisor.advice import advise, largest_face
@@ -162,9 +176,13 @@ class PhoneSession:
 
         with Pipeline(mode="image", max_faces=2) as still:
             painted = still.process(frame, self.shade, intensity=self.intensity).rendered
+        self.record("snapshot", self.shade)
+        self.record("shared", self.shade, value="phone")
         return encode_image(painted, metadata=TryonMetadata.from_shade(self.shade, intensity=self.intensity))
 
     def close(self) -> None:
+        self._dwell.flush()
+        self.record("session_end")
         self.pipeline.close()
 
 
@@ -174,6 +192,7 @@ def phone_app(
     max_phones: int = 4,
     store: ShareStore | None = None,
     requests_per_minute: int = 600,
+    recorder: Any = None,
 ) -> Any:
     """The Starlette app: the page and its static files, /shades.json, the /ws stream, and one-time saved
     pictures at /p/TOKEN (the share server's rules: no listing, no traversal, no bodies, rate limit)."""
@@ -231,7 +250,8 @@ def phone_app(
         loop = asyncio.get_running_loop()
         session: PhoneSession | None = None
         try:
-            session = await loop.run_in_executor(None, PhoneSession, by_id)
+            session = await loop.run_in_executor(None, PhoneSession, by_id, recorder)
+            session.record("session_start")
             await websocket.send_text(json.dumps({"hello": {"shade": session.shade.id, "max_fps": 30}}))
             saving = False
             last_frame_at = 0.0
