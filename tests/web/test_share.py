@@ -146,3 +146,17 @@ def test_nothing_of_the_picture_reaches_the_disk(server: ShareServer, picture: b
     assert get(server, f"/s/{token}")[0] == 200
     assert get(server, f"/s/{token}/download")[0] == 200
     assert opened == []
+
+
+def test_the_page_offers_the_phone_page_when_the_shop_runs_one(picture: bytes, clock: FakeClock) -> None:
+    store = ShareStore(ttl_s=600, clock=clock)
+    running = ShareServer(store, "127.0.0.1", 0, clock=clock, phone_url="https://192.168.1.20:8443/")
+    running.start()
+    try:
+        token = store.add(picture, ["Ruby Hour"])
+        status, _, body = get(running, f"/s/{token}")
+        assert status == 200
+        assert b'href="https://192.168.1.20:8443/"' in body
+        assert b"Continue trying on your phone" in body
+    finally:
+        running.stop()

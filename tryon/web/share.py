@@ -154,6 +154,7 @@ _PAGE = """<!doctype html>
  img {{ width: 100%; border-radius: 8px; display: block; }}
  h1 {{ font-size: 1.3rem; margin: 0 0 12px; }}
  .shades {{ margin: 12px 0; color: #f3d8df; }}
+ a.button.second {{ background: #3a363c; margin-top: 10px; }}
  a.button {{ display: block; text-align: center; background: #c2185b; color: #fff; text-decoration: none;
    font-weight: 700; padding: 16px; border-radius: 10px; font-size: 1.1rem; }}
  p.small {{ color: #c9c4c8; font-size: 0.9rem; }}
@@ -163,6 +164,7 @@ _PAGE = """<!doctype html>
 <img src="data:image/jpeg;base64,{image}" alt="Your try-on picture">
 <p class="shades">{shades}</p>
 <a class="button" href="/s/{token}/download" download="tryon.jpg">Download picture</a>
+{continue_link}
 <p class="small">This link works once and expires in {minutes} min. The picture is deleted from the kiosk
 when you download it, when the link expires, or when the next shopper starts.</p>
 </main></body></html>
@@ -183,9 +185,17 @@ _SECURITY_HEADERS = {
 }
 
 
-def share_app(store: ShareStore, *, requests_per_minute: int = 30, clock: Clock = time.monotonic) -> Any:
+def share_app(
+    store: ShareStore, *, requests_per_minute: int = 30, clock: Clock = time.monotonic, phone_url: str = ""
+) -> Any:
     """The Starlette app: GET /s/{token} (page), GET /s/{token}/download (the JPEG, once). Anything else is 404,
-    a body is 413, a method other than GET/HEAD 405, a client over `requests_per_minute` 429."""
+    a body is 413, a method other than GET/HEAD 405, a client over `requests_per_minute` 429. With `phone_url`
+    (the shop's `tryon serve` page) the page also offers "Continue trying on your phone"."""
+    continue_link = (
+        f'<a class="button second" href="{html.escape(phone_url, quote=True)}">Continue trying on your phone</a>'
+        if phone_url
+        else ""
+    )
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -218,6 +228,7 @@ def share_app(store: ShareStore, *, requests_per_minute: int = 30, clock: Clock 
             shades=html.escape(" · ".join(picture.shade_names)),
             token=token,
             minutes=minutes,
+            continue_link=continue_link,
         )
         return HTMLResponse(body, headers=_SECURITY_HEADERS)
 
@@ -332,7 +343,15 @@ class ShareServer(BackgroundServer):
     network's address)."""
 
     def __init__(
-        self, store: ShareStore, host: str, port: int, *, requests_per_minute: int = 30, clock: Clock = time.monotonic
+        self,
+        store: ShareStore,
+        host: str,
+        port: int,
+        *,
+        requests_per_minute: int = 30,
+        clock: Clock = time.monotonic,
+        phone_url: str = "",
     ) -> None:
-        super().__init__(share_app(store, requests_per_minute=requests_per_minute, clock=clock), host, port)
+        app = share_app(store, requests_per_minute=requests_per_minute, clock=clock, phone_url=phone_url)
+        super().__init__(app, host, port)
         self.store = store

@@ -50,7 +50,9 @@ def run_kiosk(config: KioskConfig) -> int:
         ttl_s=config.link_ttl_s, on_taken=lambda: window_ref[0].picture_downloaded() if window_ref else None
     )
     host, port = config.share_host_port
-    server = ShareServer(store, host, port, requests_per_minute=config.share_requests_per_minute)
+    server = ShareServer(
+        store, host, port, requests_per_minute=config.share_requests_per_minute, phone_url=config.phone_url
+    )
     try:
         server.start()
     except OSError as exc:

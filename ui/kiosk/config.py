@@ -28,6 +28,7 @@ class KioskConfig:
     camera: str = "0"
     share_bind: str = "127.0.0.1:8765"
     share_url: str = ""
+    phone_url: str = ""
     link_ttl_s: float = 600.0
     share_requests_per_minute: int = 30
     pin_attempts: int = 3
@@ -119,7 +120,7 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
             if not isinstance(value, str):
                 raise _problem(path, key, f'must be "HOST:PORT", got {value!r}')
             _check_bind(path, value)
-        elif key == "share_url":
+        elif key in ("share_url", "phone_url"):
             if not isinstance(value, str) or (value and not re.match(r"^https?://[^\s/]+", value)):
                 raise _problem(
                     path, key, f"must start with http:// or https:// (the address phones open), got {value!r}"
