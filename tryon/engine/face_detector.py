@@ -9,14 +9,12 @@ suppression. 1280×720: 9 inferences, ~47 ms on 2 cores.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tryon.errors import ModelError
-from tryon.resources import bundled_path
+from tryon.resources import bundled_path, read_verified
 
 DETECTOR_PATH = bundled_path("models/face_detection_full_range.tflite")
 DETECTOR_SHA256 = "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"
@@ -54,18 +52,7 @@ class BlazeFaceFullRange:
 
     def __init__(self, model_path: Path | None = None) -> None:
         path = Path(model_path) if model_path is not None else DETECTOR_PATH
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ModelError(f"face detector model not found at {path}; {_RESTORE_HINT}") from None
-        except OSError as exc:
-            raise ModelError(f"face detector model at {path} cannot be read ({exc}); {_RESTORE_HINT}") from None
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != DETECTOR_SHA256:
-            raise ModelError(
-                f"face detector model at {path} is corrupt: sha256 {digest[:12]}…, expected "
-                f"{DETECTOR_SHA256[:12]}… ({len(data)} bytes); {_RESTORE_HINT}"
-            )
+        read_verified(path, DETECTOR_SHA256, "face detector model", _RESTORE_HINT)
         self._net = cv2.dnn.readNetFromTFLite(str(path))
         self._outputs = self._net.getUnconnectedOutLayersNames()
         self._anchors = _anchor_centres()

@@ -6,7 +6,6 @@ MediaPipe objects enter and leave Tryon here: `detect_faces` returns frozen `Fac
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import numpy as np
 
 from tryon.engine.face import Face
 from tryon.errors import ModelError
-from tryon.resources import bundled_path
+from tryon.resources import bundled_path, read_verified
 
 MODEL_PATH = bundled_path("models/face_landmarker.task")
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
@@ -35,20 +34,7 @@ def read_model(path: Path | None = None) -> bytes:
     Raises:
         ModelError: the file is missing, unreadable or its checksum does not match.
     """
-    path = MODEL_PATH if path is None else Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"landmark model not found at {path}: {MODEL_RESTORE_HINT}") from None
-    except OSError as exc:
-        raise ModelError(f"landmark model at {path} cannot be read ({exc.strerror}): {MODEL_RESTORE_HINT}") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != MODEL_SHA256:
-        raise ModelError(
-            f"landmark model at {path} is corrupt: sha256 {digest[:12]}…, "
-            f"expected {MODEL_SHA256[:12]}… ({len(data)} bytes); {MODEL_RESTORE_HINT}"
-        )
-    return data
+    return read_verified(MODEL_PATH if path is None else Path(path), MODEL_SHA256, "landmark model", MODEL_RESTORE_HINT)
 
 
 @contextlib.contextmanager
