@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -26,15 +26,61 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
 
-@dataclass(frozen=True)
-class PhoneRun:
-    fps: float
-    rtt_ms_p50: float
-    rtt_ms_p95: float
-    frames: int
+def phone_result(frames_shown: int, elapsed_s: float, rtts_ms: list[float]) -> dict[str, float]:
+    """One simulated phone's figures: frames shown per second and round-trip percentiles (ms)."""
+    p50, p95 = np.percentile(rtts_ms, [50, 95]) if rtts_ms else (0.0, 0.0)
+    return {
+        "fps": round(frames_shown / elapsed_s, 1),
+        "rtt_ms_p50": round(float(p50), 1),
+        "rtt_ms_p95": round(float(p95), 1),
+    }
 
 
-def _phone(port: int, seconds: float, frames: list[bytes], out: list[PhoneRun]) -> None:
+def measure_phones(
+    command: list[str],
+    port_of: Callable[[str], int | None],
+    phone: Callable[[int, list[dict[str, float]]], None],
+    *,
+    phones: int,
+    seconds: float,
+    transport: str,
+    settle_s: float = 0.0,
+) -> dict[str, object]:
+    """Start a server process (`command`; `port_of` reads its port from its first output line, None: it failed),
+    run `phones` simulated phones on threads (`phone(port, results)` appends its `phone_result`), and report them
+    with the server process's CPU (cores)."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        port = port_of(line)
+        if port is None:
+            raise RuntimeError(f"the {transport} server did not start: {line!r}")
+        time.sleep(settle_s)
+        results: list[dict[str, float]] = []
+        cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+        threads = [threading.Thread(target=phone, args=(port, results)) for _ in range(phones)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+    return {
+        "transport": transport,
+        "frame_wh": [640, 480],
+        "phones": phones,
+        "seconds": seconds,
+        "per_phone": results,
+        "server_cpu_cores": round(cpu, 2),
+        "server_cpu_cores_per_phone": round(cpu / max(phones, 1), 2),
+    }
+
+
+def _phone(port: int, seconds: float, frames: list[bytes], out: list[dict[str, float]]) -> None:
     from wsproto import ConnectionType, WSConnection
     from wsproto.events import AcceptConnection, BytesMessage, Request, TextMessage
 
@@ -67,8 +113,7 @@ def _phone(port: int, seconds: float, frames: list[bytes], out: list[PhoneRun]) 
         index += 1
     elapsed = time.perf_counter() - started
     sock.close()
-    p50, p95 = np.percentile(rtts, [50, 95]) if rtts else (0.0, 0.0)
-    out.append(PhoneRun(len(rtts) / elapsed, float(p50), float(p95), len(rtts)))
+    out.append(phone_result(len(rtts), elapsed, rtts))
 
 
 def run_phone_bench(phones: int, seconds: float = 15.0) -> dict[str, object]:
@@ -79,50 +124,27 @@ def run_phone_bench(phones: int, seconds: float = 15.0) -> dict[str, object]:
         bytes(cv2.imencode(".jpg", cv2.cvtColor(source.frame(i), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70])[1])
         for i in range(90)
     ]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from tryon.cli import main; sys.exit(main())",
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--max-phones",
-            str(max(phones, 1)),
-            "--no-analytics",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = server.stdout.readline() if server.stdout else ""
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from tryon.cli import main; sys.exit(main())",
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--max-phones",
+        str(max(phones, 1)),
+        "--no-analytics",
+    ]
+
+    def port_of(line: str) -> int | None:
         match = re.search(r":(\d+)/", line)
-        if not match:
-            raise RuntimeError(f"tryon serve did not start: {line!r}")
-        port = int(match.group(1))
-        runs: list[PhoneRun] = []
-        cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
-        threads = [threading.Thread(target=_phone, args=(port, seconds, frames, runs)) for _ in range(phones)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
-    return {
-        "transport": "WebSocket, JPEG q70 up, q80 down, one frame in flight",
-        "frame_wh": [640, 480],
-        "phones": phones,
-        "seconds": seconds,
-        "per_phone": [
-            {"fps": round(r.fps, 1), "rtt_ms_p50": round(r.rtt_ms_p50, 1), "rtt_ms_p95": round(r.rtt_ms_p95, 1)}
-            for r in runs
-        ],
-        "server_cpu_cores": round(cpu, 2),
-        "server_cpu_cores_per_phone": round(cpu / max(phones, 1), 2),
-    }
+        return int(match.group(1)) if match else None
+
+    return measure_phones(
+        command,
+        port_of,
+        lambda port, results: _phone(port, seconds, frames, results),
+        phones=phones,
+        seconds=seconds,
+        transport="WebSocket, JPEG q70 up, q80 down, one frame in flight",
+    )

@@ -14,16 +14,13 @@ from __future__ import annotations
 import asyncio
 import fractions
 import json
-import re
-import subprocess
 import sys
-import threading
 import time
 from typing import Any
 
 import numpy as np
 
-from tryon.quality.phone_bench import _cpu_seconds
+from tryon.quality.phone_bench import measure_phones, phone_result
 
 _MARK_BITS = 12
 _MARK_CELL = 16  # px per bit cell: survives VP8 at 640×480
@@ -155,13 +152,7 @@ async def _phone(port: int, seconds: float, result: list[dict[str, float]]) -> N
                 if number in sent:
                     rtts.append((time.perf_counter() - sent[number]) * 1000)
                 received += 1
-            result.append(
-                {
-                    "fps": round(received / (time.perf_counter() - started), 1),
-                    "rtt_ms_p50": round(float(np.percentile(rtts, 50)), 1) if rtts else 0.0,
-                    "rtt_ms_p95": round(float(np.percentile(rtts, 95)), 1) if rtts else 0.0,
-                }
-            )
+            result.append(phone_result(received, time.perf_counter() - started, rtts))
             done.set()
 
         asyncio.ensure_future(read())
@@ -191,40 +182,12 @@ def run_webrtc_bench(phones: int, seconds: float = 15.0) -> dict[str, object]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(
+    return measure_phones(
         [sys.executable, "-c", f"from tryon.quality.webrtc_bench import serve; serve({port})"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+        lambda line: port if "bench server" in line else None,
+        lambda port, results: asyncio.run(_phone(port, seconds, results)),
+        phones=phones,
+        seconds=seconds,
+        transport="WebRTC (aiortc, VP8 both ways), ICE on 127.0.0.1 only",
+        settle_s=1.0,
     )
-    try:
-        line = server.stdout.readline() if server.stdout else ""
-        if not re.search(r"bench server", line):
-            raise RuntimeError(f"the WebRTC bench server did not start: {line!r}")
-        time.sleep(1.0)
-        results: list[dict[str, float]] = []
-        cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
-
-        def one_phone() -> None:
-            asyncio.run(_phone(port, seconds, results))
-
-        threads = [threading.Thread(target=one_phone) for _ in range(phones)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stdout is not None:
-            server.stdout.close()
-    return {
-        "transport": "WebRTC (aiortc, VP8 both ways), ICE on 127.0.0.1 only",
-        "frame_wh": [640, 480],
-        "phones": phones,
-        "seconds": seconds,
-        "per_phone": results,
-        "server_cpu_cores": round(cpu, 2),
-        "server_cpu_cores_per_phone": round(cpu / max(phones, 1), 2),
-    }
