@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from tryon.advisor.advice import Advice
 from tryon.analytics.events import new_session_id
-from tryon.analytics.recorder import Recorder, ShadeDwell, catalog_of
+from tryon.analytics.recorder import Recorder, ShopperEvents
 from tryon.analytics.store import default_url
 from tryon.catalog.library import SHADES_DIR, ShadeLibrary
 from tryon.catalog.model import Shade
@@ -77,9 +77,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.recorder = recorder
-        self.session_id = new_session_id()
-        self._catalog_versions = {f"{c.brand} / {c.collection}": c.version or "" for c in library.catalogs}
-        self._dwell = ShadeDwell(self._record_dwell)
+        self.events = ShopperEvents(recorder, library.catalogs)
         self._recorded_intensity: int | None = None
         self.setWindowTitle("Tryon — lipstick try-on")
         self.settings = settings or QSettings("Tryon", "Tryon")
@@ -228,19 +226,7 @@ class MainWindow(QMainWindow):
 
     # ----- analytics (anonymous events; nothing about the face)
     def _record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
-        if self.recorder is None:
-            return
-        if shade is not None:
-            catalog_id, version = catalog_of(shade, self._catalog_versions)
-            fields.update(catalog_id=catalog_id, catalog_version=version, shade_id=shade.id)
-        self.recorder.record(kind, self.session_id, **fields)
-
-    def _record_dwell(self, shade_id: str, dwell_ms: int) -> None:
-        try:
-            shade = self.shades.library.get(shade_id)
-        except TryonError:
-            return
-        self._record("shade_shown", shade, dwell_ms=dwell_ms)
+        self.events.record(kind, shade, **fields)
 
     def set_analytics(self, enabled: bool) -> None:
         """The opt-out switch (Picture ▸ Share anonymous try-on statistics), remembered."""
@@ -267,6 +253,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_library_changed(self, library: ShadeLibrary) -> None:
         self.navigation.set_library(library)
+        self.events.set_shades(library.catalogs)
 
     def _fit_to_screen(self) -> None:
         """Open at the preferred size, or as big as the screen allows (a 1024×768 screen holds every control)."""
@@ -387,7 +374,7 @@ class MainWindow(QMainWindow):
         self.last_frame = frame
         shade = frame.look.shade
         showing = shade is not None and frame.look.view != "before"
-        self._dwell.frame(shade.id if showing and shade is not None else None, frame.result.faces_found)
+        self.events.frame(shade.id if showing and shade is not None else None, frame.result.faces_found)
         self._frame_times.append(time.perf_counter())
         if not frame.result.faces_found:
             self.hint.setText("No face found — move closer and face the camera")
@@ -519,7 +506,7 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """Stop capture and processing and finish writing pictures and events (blocks up to a few seconds)."""
-        self._dwell.flush()
+        self.events.flush()
         if self.thread.isRunning():
             self._record("session_end")
         if self.recorder is not None:
@@ -551,10 +538,9 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
     if not device_id:
         device_id = "desktop-" + new_session_id()[:8]  # random per install: names the machine, not its user
         settings.setValue("device_id", device_id)
-    catalogs = [
-        (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades]) for c in library.catalogs
-    ]
-    recorder = Recorder(default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=catalogs)
+    recorder = Recorder(
+        default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=library.catalogs
+    )
     window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
     window.show()
     window.start()

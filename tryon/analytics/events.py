@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from tryon.catalog.model import Catalog
 
 Kind = Literal[
     "session_start",  # a shopper started (app opened, kiosk saw a face, a phone connected)
@@ -26,6 +29,16 @@ KINDS: tuple[str, ...] = (
     "shared",
 )
 SHARE_METHODS = ("file", "clipboard", "qr", "phone")
+
+
+def catalog_key(brand: str, collection: str) -> str:
+    """How events and reports name a catalog: "brand / collection"."""
+    return f"{brand} / {collection}"
+
+
+def catalog_rows(catalogs: Sequence[Catalog]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(catalog id, version, [(shade id, name)]) of each catalog, for `Store.record_catalogs`."""
+    return [(catalog_key(c.brand, c.collection), c.version or "", [(s.id, s.name) for s in c.shades]) for c in catalogs]
 
 
 def new_session_id() -> str:

@@ -10,10 +10,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
-from tryon.analytics.events import Event, utc_now
-from tryon.catalog.model import Shade
+from tryon.analytics.events import Event, catalog_key, catalog_rows, new_session_id, utc_now
+from tryon.catalog.model import Catalog, Shade
 
 log = logging.getLogger("tryon.analytics")
 
@@ -22,12 +22,6 @@ FLUSH_S = 5.0  # one transaction every 5 s at most: a commit a second measurably
 QUEUE_LIMIT = 50_000  # beyond this (a store that is gone for a long while) events are dropped and counted
 _MAX_FRAME_GAP_S = 0.5  # a longer gap between frames (a stall, a sleep) does not count as dwell
 _RETENTION_EVERY_S = 3600.0
-
-
-def catalog_of(shade: Shade, versions: dict[str, str]) -> tuple[str, str]:
-    """(catalog id "brand / collection", version) of `shade`; `versions` maps catalog ids to versions."""
-    catalog_id = f"{shade.brand} / {shade.collection}"
-    return catalog_id, versions.get(catalog_id, "")
 
 
 class Recorder:
@@ -41,7 +35,7 @@ class Recorder:
         *,
         enabled: bool = True,
         retention_days: float = 365.0,
-        catalogs: list[tuple[str, str, list[tuple[str, str]]]] | None = None,
+        catalogs: Sequence[Catalog] = (),
         flush_s: float = FLUSH_S,
     ) -> None:
         self.url = url
@@ -52,7 +46,7 @@ class Recorder:
         self.written = 0
         self.error: str | None = None
         self._queue: queue.Queue[Event | None] = queue.Queue(QUEUE_LIMIT)
-        self._catalogs = catalogs or []
+        self._catalogs = catalog_rows(catalogs)  # remembered in the store: the report's "new shades"
         self._flush_s = flush_s
         self._thread: threading.Thread | None = None
         if enabled:
@@ -158,3 +152,50 @@ class ShadeDwell:
             self._emit(self._shade, int(round(self._dwell_s * 1000)))
         self._dwell_s = 0.0
         self._last = None
+
+
+class ShopperEvents:
+    """One shopper's events for `recorder` (None: nothing is recorded): the session id, each shade's catalog and
+    version, and the dwell of the shade on the lips — what the app, the kiosk and the phone page all record."""
+
+    def __init__(
+        self, recorder: Recorder | None, catalogs: Sequence[Catalog] = (), shades: Iterable[Shade] = ()
+    ) -> None:
+        """Shades come from `catalogs` (with their versions) and `shades` (without a catalog version)."""
+        self.recorder = recorder
+        self.session_id = new_session_id()
+        self._dwell = ShadeDwell(self._shown)
+        self._versions: dict[str, str] = {}
+        self._shades: dict[str, Shade] = {}
+        self.set_shades(catalogs, shades)
+
+    def set_shades(self, catalogs: Sequence[Catalog] = (), shades: Iterable[Shade] = ()) -> None:
+        """The shades (and catalog versions) events may name, after a catalog reload."""
+        self._versions = {catalog_key(c.brand, c.collection): c.version or "" for c in catalogs}
+        self._shades = {s.id: s for s in shades} | {s.id: s for c in catalogs for s in c.shades}
+
+    def new_session(self) -> None:
+        """A new shopper: the shade on the lips so far is counted, and a new session id starts."""
+        self._dwell.flush()
+        self.session_id = new_session_id()
+
+    def record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
+        if self.recorder is None:
+            return
+        if shade is not None:
+            catalog_id = catalog_key(shade.brand, shade.collection)
+            fields.update(catalog_id=catalog_id, catalog_version=self._versions.get(catalog_id, ""), shade_id=shade.id)
+        self.recorder.record(kind, self.session_id, **fields)
+
+    def frame(self, shade_id: str | None, face_seen: bool) -> None:
+        """One frame: the shade on the lips (None: none) and whether a face was in view."""
+        self._dwell.frame(shade_id, face_seen)
+
+    def flush(self) -> None:
+        """Count the shade on the lips so far (the session ends, or the window closes)."""
+        self._dwell.flush()
+
+    def _shown(self, shade_id: str, dwell_ms: int) -> None:
+        shade = self._shades.get(shade_id)
+        if shade is not None:
+            self.record("shade_shown", shade, dwell_ms=dwell_ms)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from tryon.analytics.events import Event
+from tryon.analytics.events import Event, catalog_key
 from tryon.catalog.model import Catalog
 
 DEVICES = (
@@ -30,7 +30,7 @@ NEW_SHADES_PER_CATALOG = 2
 
 
 def catalog_id(catalog: Catalog) -> str:
-    return f"{catalog.brand} / {catalog.collection}"
+    return catalog_key(catalog.brand, catalog.collection)
 
 
 def catalog_versions(catalogs: Sequence[Catalog]) -> list[tuple[str, str, list[tuple[str, str]]]]:

@@ -40,6 +40,13 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+def url_of(text: str) -> str:
+    """A database URL as given, or the URL of an SQLite file given by its path; "" is the per-user default."""
+    if not text:
+        return default_url()
+    return text if "://" in text else sqlite_url(Path(text))
+
+
 def _engine(url: str) -> sa.Engine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))

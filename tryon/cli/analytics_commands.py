@@ -18,11 +18,9 @@ if TYPE_CHECKING:
 
 def db_url(text: str) -> str:
     """A database URL, or a path to an SQLite file."""
-    if "://" in text:
-        return text
-    from tryon.analytics.store import sqlite_url
+    from tryon.analytics.store import url_of
 
-    return sqlite_url(Path(text))
+    return url_of(text)
 
 
 def date_arg(text: str) -> datetime.datetime:

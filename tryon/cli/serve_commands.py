@@ -50,12 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from tryon.analytics.recorder import Recorder
         from tryon.analytics.store import default_url
 
-        catalogs = [
-            (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades])
-            for c in library.catalogs
-        ]
         device = f"phones-{socket.gethostname()}"[:64]
-        recorder = Recorder(args.analytics_db or default_url(), device, catalogs=catalogs)
+        recorder = Recorder(args.analytics_db or default_url(), device, catalogs=library.catalogs)
     app = phone_app(library.shades, max_phones=args.max_phones, recorder=recorder)
     server = BackgroundServer(app, host, port, ssl_certfile=certfile, ssl_keyfile=keyfile)
     try:

@@ -110,14 +110,11 @@ class PhoneSession:
     With a `recorder`, its anonymous try-on events go to the analytics store (as the app's and the kiosk's)."""
 
     def __init__(self, shades: dict[str, Shade], recorder: Any = None) -> None:
-        from tryon.analytics.events import new_session_id
-        from tryon.analytics.recorder import ShadeDwell
+        from tryon.analytics.recorder import ShopperEvents
         from tryon.engine.pipeline import Pipeline
 
         self.shades = shades
-        self.recorder = recorder
-        self.session_id = new_session_id()
-        self._dwell = ShadeDwell(lambda shade_id, ms: self.record("shade_shown", self.shades[shade_id], dwell_ms=ms))
+        self.events = ShopperEvents(recorder, shades=shades.values())
         self.shade: Shade = next(iter(shades.values()))
         self.intensity = 0.85
         self.before = False
@@ -137,15 +134,11 @@ class PhoneSession:
         result = self.pipeline.process(
             frame, None if self.before else self.shade, intensity=self.intensity, timestamp_ms=self._timestamp()
         )
-        self._dwell.frame(None if self.before else self.shade.id, result.faces_found)
+        self.events.frame(None if self.before else self.shade.id, result.faces_found)
         return result.rendered, self._advise(frame, result)
 
     def record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
-        if self.recorder is None:
-            return
-        if shade is not None:
-            fields.update(catalog_id=f"{shade.brand} / {shade.collection}", shade_id=shade.id)
-        self.recorder.record(kind, self.session_id, **fields)
+        self.events.record(kind, shade, **fields)
 
     def _advise(self, frame: np.ndarray, result: Any) -> dict[str, object] | None:
         from tryon.advisor.advice import advise, largest_face
@@ -181,7 +174,7 @@ class PhoneSession:
         return encode_image(painted, metadata=TryonMetadata.from_shade(self.shade, intensity=self.intensity))
 
     def close(self) -> None:
-        self._dwell.flush()
+        self.events.flush()
         self.record("session_end")
         self.pipeline.close()
 

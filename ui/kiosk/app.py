@@ -6,7 +6,6 @@ import logging
 import signal
 import socket
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -22,18 +21,16 @@ from ui.kiosk.window import KioskWindow
 def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
     """The kiosk's event recorder: `analytics_db` (default: this machine's per-user SQLite file), named by
     `device_id` (default: "kiosk-" + the host name); `analytics = false` records nothing."""
-    from tryon.analytics.store import default_url, sqlite_url
+    from tryon.analytics.store import url_of
 
-    url = (
-        config.analytics_db
-        if "://" in config.analytics_db
-        else (sqlite_url(Path(config.analytics_db)) if config.analytics_db else default_url())
-    )
-    catalogs = [
-        (f"{c.brand} / {c.collection}", c.version or "", [(s.id, s.name) for s in c.shades]) for c in library.catalogs
-    ]
     device = config.device_id or f"kiosk-{socket.gethostname()}"[:64]
-    return Recorder(url, device, enabled=config.analytics, retention_days=config.retention_days, catalogs=catalogs)
+    return Recorder(
+        url_of(config.analytics_db),
+        device,
+        enabled=config.analytics,
+        retention_days=config.retention_days,
+        catalogs=library.catalogs,
+    )
 
 
 def run_kiosk(config: KioskConfig) -> int:

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from tryon.advisor.advice import Advice
-from tryon.analytics.events import new_session_id
-from tryon.analytics.recorder import Recorder, ShadeDwell, catalog_of
+from tryon.analytics.recorder import Recorder, ShopperEvents
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
 from tryon.media.compose import Look, compose_picture, faces_box, focus_crop, shade_caption
@@ -148,9 +147,7 @@ class KioskWindow(QWidget):
     ) -> None:
         super().__init__()
         self.recorder = recorder
-        self.session_id = new_session_id()
-        self._catalog_versions = {f"{c.brand} / {c.collection}": c.version or "" for c in library.catalogs}
-        self._dwell = ShadeDwell(self._record_dwell)
+        self.events = ShopperEvents(recorder, library.catalogs)
         self.setWindowTitle("Tryon kiosk")
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint)
         self.setStyleSheet("background: #111014;")
@@ -340,10 +337,10 @@ class KioskWindow(QWidget):
         self._show_away(False)
         if self.session.saw_frame(frame.result.faces_found):
             self._show_attract(False)
-            self.session_id = new_session_id()
+            self.events.new_session()
             self._record("session_start")
         if self.session.active:
-            self._dwell.frame(self.shade.id, frame.result.faces_found)
+            self.events.frame(self.shade.id, frame.result.faces_found)
         self.view.set_frames(frame.display, None, captured_s=frame.captured_s)
 
     @Slot(str)
@@ -458,7 +455,7 @@ class KioskWindow(QWidget):
         and the face tracking."""
         dropped = self.store.clear()
         if self.session.active or why == "idle":
-            self._dwell.flush()
+            self.events.flush()
             self._record("session_end")
         self.hide_qr()
         self.advice.clear()
@@ -476,15 +473,7 @@ class KioskWindow(QWidget):
 
     # ----- analytics (anonymous; nothing about the face)
     def _record(self, kind: str, shade: Shade | None = None, **fields: object) -> None:
-        if self.recorder is None:
-            return
-        if shade is not None:
-            catalog_id, version = catalog_of(shade, self._catalog_versions)
-            fields.update(catalog_id=catalog_id, catalog_version=version, shade_id=shade.id)
-        self.recorder.record(kind, self.session_id, **fields)
-
-    def _record_dwell(self, shade_id: str, dwell_ms: int) -> None:
-        self._record("shade_shown", self.library.get(shade_id), dwell_ms=dwell_ms)
+        self.events.record(kind, shade, **fields)
 
     def picture_downloaded(self) -> None:
         """Called by the share server's thread when a phone downloads a picture: a share by QR."""
@@ -529,7 +518,7 @@ class KioskWindow(QWidget):
         if self.share_server is not None:
             self.share_server.stop()
         if self.recorder is not None:
-            self._dwell.flush()
+            self.events.flush()
             if self.session.active:
                 self._record("session_end")
             self.recorder.close()
