@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QEventLoop, QTimer
+from make_screenshots import _shoot, _wait  # docs/ is on the path when this script runs
 from PySide6.QtWidgets import QApplication
 from skimage import data
 
@@ -27,17 +27,6 @@ from ui.kiosk.config import KioskConfig
 from ui.kiosk.window import KioskWindow
 
 FACES = Path(__file__).resolve().parent / "faces"
-
-
-def _wait(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-
-
-def _shoot(path: Path) -> None:
-    subprocess.run(["import", "-window", "root", str(path)], check=True)
-    print(f"wrote {path}")
 
 
 def _write_clip(path: Path, frames: list[np.ndarray]) -> Path:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,7 +44,7 @@ from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog
 from ui.view import VideoView, to_qimage
-from ui.worker import ADVICE_TIMEOUT_S, LiveFrame, Worker
+from ui.worker import ADVICE_TIMEOUT_S, LiveFrame, Worker, thread_for
 
 MODES = ("live", "split", "compare")
 _SETTINGS_DELAY_MS = 500
@@ -196,11 +196,8 @@ class MainWindow(QMainWindow):
             watcher.problems.connect(self.shades.show_catalog_problems)
             self.shades.show_catalog_problems(watcher.current_problems)
 
-        self.thread = QThread(self)
         self.worker = Worker(source, demo_fps=demo_fps, fallback_to_demo=remembered)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.thread.finished.connect(self.worker.deleteLater)
+        self.thread = thread_for(self.worker, self)
         self.worker.frame_ready.connect(self.on_frame)
         self.worker.status.connect(self.on_status)
         self.worker.error.connect(self.on_error)

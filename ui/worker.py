@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from tryon.advisor.advice import advise, largest_face
 from tryon.advisor.measure import FaceSample, NoSkinError, sample_face
@@ -262,3 +262,12 @@ class Worker(QObject):
         focus = None if self._focus is None else tuple(float(v) for v in self._focus)
         compare = tuple(zip(look.compare, variants, strict=True))
         return compose_picture(result, layout="compare", compare=compare, mirror=look.mirror, focus_xyxy=focus)
+
+
+def thread_for(worker: Worker, parent: QObject) -> QThread:
+    """A QThread owned by `parent` that runs `worker` (moved onto it) once started and deletes it when it ends."""
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    thread.finished.connect(worker.deleteLater)
+    return thread

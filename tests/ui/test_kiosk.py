@@ -228,13 +228,13 @@ def test_a_good_config_keeps_its_values(tmp_path: Path) -> None:
     (tmp_path / "brand").mkdir()
     path = tmp_path / "kiosk.toml"
     path.write_text(
-        'exit_pin = "90210"\nidle_reset_s = 45\ncamera = 1\nshare_bind = "0.0.0.0:8080"\n'
+        'exit_pin = "90210"\nidle_reset_s = 45\ncamera = 1\nshare_bind = "127.0.0.1:8080"\n'
         'share_url = "http://192.168.1.20:8080"\nlink_ttl_s = 300\ncatalogs = ["brand"]\n',
         encoding="utf-8",
     )
     config = load_config(path)
     assert (config.exit_pin, config.idle_reset_s, config.camera, config.link_ttl_s) == ("90210", 45.0, "1", 300.0)
-    assert config.share_host_port == ("0.0.0.0", 8080)
+    assert config.share_host_port == ("127.0.0.1", 8080)
     assert config.share_base_url == "http://192.168.1.20:8080"
     assert config.catalogs == (str((tmp_path / "brand").resolve()),)
 

@@ -35,7 +35,7 @@ from ui.kiosk.config import KioskConfig
 from ui.kiosk.session import Clock, PinGate, ShopperSession
 from ui.shade_panel import swatch_icon
 from ui.view import VideoView
-from ui.worker import LiveFrame, Worker
+from ui.worker import LiveFrame, Worker, thread_for
 
 log = logging.getLogger("tryon.kiosk")
 
@@ -279,10 +279,7 @@ class KioskWindow(QWidget):
     def _start_worker(self) -> None:
         options = {"max_faces": self.config.max_faces, "far_faces": self.config.far_faces}
         self.worker = Worker(self.config.camera, demo_fps=self._demo_fps, max_retry_s=30.0, pipeline_options=options)
-        self.thread = QThread(self)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.thread.finished.connect(self.worker.deleteLater)
+        self.thread = thread_for(self.worker, self)
         self.worker.frame_ready.connect(self.on_frame)
         self.worker.status.connect(self.on_status)
         self.worker.error.connect(self.on_worker_error)
