@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,10 +9,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize(
@@ -25,6 +20,6 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
         pytest.param(("lint-imports",), id="import-contracts"),
     ],
 )
-def test_gate_passes(command: tuple[str, ...]) -> None:
-    result = _run(str(BIN / command[0]), *command[1:])
+def test_gate_passes(command: tuple[str, ...], processes) -> None:  # noqa: ANN001
+    result = processes.run([str(BIN / command[0]), *command[1:]], cwd=ROOT, timeout_s=100)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"

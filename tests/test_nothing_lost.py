@@ -7,7 +7,6 @@ import contextlib
 import errno
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from tryon.errors import OutputError
 from tryon.files import TEMP_MARK, atomic_path, check_output, write_bytes
 from tryon.media.sources import DemoSource, read_image
 
-TRYON = [sys.executable, "-c", "import sys; from tryon.cli import main; sys.exit(main())"]
+TRYON = [sys.executable, "-m", "tryon.cli"]
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -46,22 +45,22 @@ def astronaut_file(tmp_path: Path, astronaut) -> Path:  # noqa: ANN001
 
 
 @contextlib.contextmanager
-def _tmpfs(mount_point: Path, options: str) -> Iterator[Path]:
+def _tmpfs(mount_point: Path, options: str, processes) -> Iterator[Path]:  # noqa: ANN001
     """A small tmpfs at `mount_point` (needs root's mount, as on these machines and in CI)."""
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True)
+    mounted = processes.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], timeout_s=60)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        processes.run(["umount", "-l", str(mount_point)], timeout_s=60)
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+def tiny_disk(tmp_path: Path, processes) -> Iterator[Path]:  # noqa: ANN001
     """A 256 KiB disk that fills up."""
-    with _tmpfs(tmp_path / "tiny", "size=256k") as mount_point:
+    with _tmpfs(tmp_path / "tiny", "size=256k", processes) as mount_point:
         yield mount_point
 
 
@@ -95,18 +94,17 @@ def test_ctrl_c_inside_a_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
-def test_kill_9_mid_write_leaves_the_old_file_and_at_most_a_hidden_temporary(tmp_path: Path) -> None:
+def test_kill_9_mid_write_leaves_the_old_file_and_at_most_a_hidden_temporary(tmp_path: Path, processes) -> None:  # noqa: ANN001
     target = write_bytes(tmp_path / "look.png", b"good")
     code = (
-        "import sys, time; from pathlib import Path; from tryon.files import atomic_path\n"
+        "import sys, threading; from pathlib import Path; from tryon.files import atomic_path\n"
         "with atomic_path(Path(sys.argv[1])) as temp:\n"
-        "    temp.write_bytes(b'half'); print('writing', flush=True); time.sleep(60)\n"
+        "    temp.write_bytes(b'half'); print('writing', flush=True); threading.Event().wait()\n"
     )
-    with subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True) as process:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "writing"
-        process.kill()
-        process.wait(10)
+    writer = processes.start([sys.executable, "-c", code, str(target)])
+    writer.wait_for("writing\n")
+    writer.kill_group()
+    writer.wait()
     assert target.read_bytes() == b"good"
     left = _leftovers(tmp_path)
     assert len(left) == 1
@@ -222,35 +220,32 @@ def test_a_video_without_frames_leaves_nothing(tmp_path: Path, capsys) -> None: 
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_video_keeps_the_previous_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("moment", ["starting", "writing"])
+def test_a_signal_during_video_keeps_the_previous_output(
+    tmp_path: Path, processes, signum: int, code: int, moment: str
+) -> None:  # noqa: ANN001
     clip = _clip(tmp_path / "long.avi", 240)
     out = tmp_path / "out.avi"
     _clip(out, 3)  # a good previous result
     previous = out.read_bytes()
-    with subprocess.Popen(
-        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)], stderr=subprocess.PIPE, text=True
-    ) as process:
-        assert process.stderr is not None
-        # Interrupt once frames are being written (the progress bar has started).
-        started = time.monotonic()
-        seen = ""
-        while "frames" not in seen and time.monotonic() - started < 120:
-            seen += process.stderr.read(1)
-        process.send_signal(signal.SIGINT)
-        _, rest = process.communicate(timeout=60)
-    assert process.returncode == 130, seen + rest
+    video = processes.start([*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)])
+    if moment == "starting":
+        time.sleep(0.3)  # the moment under test: importing OpenCV and MediaPipe, loading the model
+    else:
+        video.wait_for("frames", stream="stderr")  # the progress line is up: frames are being written
+    video.send_signal(signum)
+    assert video.wait() == code, video.describe()
+    assert "Traceback" not in video.stderr
     assert out.read_bytes() == previous
     assert _leftovers(tmp_path) == []
 
 
 @pytest.mark.slow
-def test_a_full_disk_stops_video_with_an_error_and_leaves_nothing(tiny_disk: Path, tmp_path: Path) -> None:
+def test_a_full_disk_stops_video_with_an_error_and_leaves_nothing(tiny_disk: Path, tmp_path: Path, processes) -> None:  # noqa: ANN001
     clip = _clip(tmp_path / "clip.avi", 30)
-    result = subprocess.run(
-        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(tiny_disk / "out.avi")],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = processes.run(
+        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(tiny_disk / "out.avi")], timeout_s=100
     )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
@@ -270,8 +265,8 @@ def test_a_full_disk_keeps_the_previous_picture(tiny_disk: Path, astronaut_file:
     assert _leftovers(tiny_disk) == []
 
 
-def test_a_read_only_folder_is_refused_before_the_work(tmp_path: Path, astronaut_file: Path, capsys) -> None:  # noqa: ANN001
-    with _tmpfs(tmp_path / "ro", "ro,size=64k") as read_only:
+def test_a_read_only_folder_is_refused_before_the_work(tmp_path: Path, astronaut_file: Path, capsys, processes) -> None:  # noqa: ANN001
+    with _tmpfs(tmp_path / "ro", "ro,size=64k", processes) as read_only:
         assert main(["render", str(astronaut_file), "--shade", "mv-ruby-hour", "-o", str(read_only / "o.png")]) == 1
     assert "is not writable" in capsys.readouterr().err
 
@@ -290,7 +285,7 @@ def test_jpeg_metadata_keeps_accented_names(tmp_path: Path, astronaut_file: Path
 @pytest.mark.slow
 @pytest.mark.parametrize("delay_s", [0.3, 0.8, 1.5])
 def test_kill_9_during_render_leaves_the_old_picture_or_the_new_one_whole(
-    delay_s: float, tmp_path: Path, astronaut
+    delay_s: float, tmp_path: Path, astronaut, processes
 ) -> None:  # noqa: ANN001
     from tryon.media.export import save_image
 
@@ -299,10 +294,10 @@ def test_kill_9_during_render_leaves_the_old_picture_or_the_new_one_whole(
     out = tmp_path / "look.png"
     save_image(out, np.array(astronaut))
     previous = out.read_bytes()
-    with subprocess.Popen([*TRYON, "render", str(big), "--shade", "mv-ruby-hour", "-o", str(out)]) as process:
-        time.sleep(delay_s)
-        process.kill()
-        process.wait(30)
+    render = processes.start([*TRYON, "render", str(big), "--shade", "mv-ruby-hour", "-o", str(out)])
+    time.sleep(delay_s)  # the moment of the kill: in reading, rendering or writing
+    render.kill_group()
+    render.wait()
     after = out.read_bytes()
     if after != previous:  # the render had finished: then the new picture is whole
         assert read_image(out).shape == (4000, 4000, 3)
@@ -310,21 +305,15 @@ def test_kill_9_during_render_leaves_the_old_picture_or_the_new_one_whole(
 
 
 @pytest.mark.slow
-def test_kill_9_during_video_keeps_the_previous_output(tmp_path: Path) -> None:
+def test_kill_9_during_video_keeps_the_previous_output(tmp_path: Path, processes) -> None:  # noqa: ANN001
     clip = _clip(tmp_path / "long.avi", 240)
     out = tmp_path / "out.avi"
     _clip(out, 3)
     previous = out.read_bytes()
-    with subprocess.Popen(
-        [*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)], stderr=subprocess.PIPE, text=True
-    ) as process:
-        assert process.stderr is not None
-        seen = ""
-        started = time.monotonic()
-        while "frames" not in seen and time.monotonic() - started < 120:
-            seen += process.stderr.read(1)
-        process.kill()
-        process.wait(30)
+    video = processes.start([*TRYON, "video", str(clip), "--shade", "mv-ruby-hour", "-o", str(out)])
+    video.wait_for("frames", stream="stderr")
+    video.kill_group()
+    video.wait()
     assert out.read_bytes() == previous
     left = _leftovers(tmp_path)
     assert len(left) == 1

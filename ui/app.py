@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections import deque
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tryon import interrupts
 from tryon.advisor.advice import Advice
 from tryon.analytics.events import new_session_id
 from tryon.analytics.recorder import Recorder, ShopperEvents
@@ -43,6 +43,7 @@ from ui.advisor_panel import ForYouPanel, NavigationBar
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog
+from ui.stop_signals import StopSignals
 from ui.view import VideoView, to_qimage
 from ui.worker import ADVICE_TIMEOUT_S, LiveFrame, Worker, thread_for
 
@@ -521,12 +522,24 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
 
     Catalogs come from `assets/shades/` and `catalog_dirs`, and are reloaded when their files change.
     """
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Tryon")
+    with interrupts.held():  # Qt calls into Python from here on: Ctrl-C and SIGTERM arrive as `StopSignals`
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("Tryon")
+        stop_signals = StopSignals()
+        try:
+            return _run_window(app, stop_signals, source=source, catalog_dirs=catalog_dirs)
+        finally:
+            stop_signals.close()
+
+
+def _run_window(
+    app: QApplication, stop_signals: StopSignals, *, source: str | None, catalog_dirs: Sequence[Path]
+) -> int:
     folders = [SHADES_DIR, *(Path(d) for d in catalog_dirs if Path(d).resolve() != SHADES_DIR)]
     watcher = CatalogWatcher(folders)
     library = watcher.library
     if not library.catalogs:
+        watcher.close()
         raise TryonError(
             f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
         )
@@ -539,27 +552,13 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
         default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=library.catalogs
     )
     window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
+    # Ctrl-C or SIGTERM closes the window as its close button would: threads stopped, settings saved, pictures
+    # and events written; then the loop ends.
+    stop_signals.received.connect(window.close)
+    stop_signals.received.connect(app.quit)
     window.show()
     window.start()
-    stop_on_signals(window)
     try:
         return int(app.exec())
     finally:
         watcher.close()
-
-
-def stop_on_signals(window: QMainWindow) -> None:
-    """Close `window` cleanly (threads stopped, settings saved, pictures written) on Ctrl-C or SIGTERM.
-
-    Python runs signal handlers only between bytecodes, and Qt's event loop is C++: a 200 ms timer
-    gives the interpreter a moment to notice a signal."""
-
-    def close_window(signum: int, _frame: object) -> None:
-        window.close()
-        QApplication.quit()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, close_window)
-    heartbeat = QTimer(window, interval=200)
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start()

@@ -1,13 +1,14 @@
 """The analytics storage suite runs against SQLite and against a real PostgreSQL server started here: Debian's
-`postgresql` (initdb + pg_ctl in a temporary folder, listening on 127.0.0.1 only, on a free port)."""
+`postgresql` (initdb, then the server itself as a test process, in a temporary folder, listening on 127.0.0.1 only,
+on a free port; stopped fast at the end of the run, killed with its backends if it does not stop)."""
 
 from __future__ import annotations
 
 import glob
 import os
 import shutil
+import signal
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +32,10 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        message = "needs Debian's postgresql (initdb, pg_ctl); ./dev installs it"
+def postgres_url(session_processes) -> Iterator[str]:  # noqa: ANN001
+    initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
+    if initdb is None or postgres is None:
+        message = "needs Debian's postgresql (initdb, postgres); ./dev installs it"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
@@ -46,22 +47,19 @@ def postgres_url() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    subprocess.run(
-        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "tryon", "--no-sync"]),
-        check=True,
-        capture_output=True,
+    made = session_processes.run(
+        _as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "tryon", "--no-sync"]), timeout_s=100
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=on"
-    subprocess.run(
-        _as_postgres([pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-    )
+    assert made.returncode == 0, made.stderr
+    options = ["-c", "listen_addresses=127.0.0.1", "-p", str(port), "-k", str(folder), "-c", "fsync=on"]
+    # SIGINT is PostgreSQL's fast shutdown: sessions are ended, the server stops cleanly.
+    server = session_processes.start(_as_postgres([postgres, "-D", str(data), *options]), stop_signal=signal.SIGINT)
     try:
-        url = f"postgresql+psycopg://tryon@127.0.0.1:{port}/postgres"
-        yield url
+        server.wait_for("ready to accept connections", stream="stderr")
+        yield f"postgresql+psycopg://tryon@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
+        server.kill_group(signal.SIGINT)
+        server.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -95,17 +92,14 @@ while True:
 """
 
 
-def test_a_writer_killed_mid_batch_loses_nothing_committed(db_url: str, tmp_path: Path) -> None:
+def test_a_writer_killed_mid_batch_loses_nothing_committed(db_url: str, tmp_path: Path, processes) -> None:  # noqa: ANN001
     Store(db_url).close()  # migrated before the writer starts
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, db_url], stdout=subprocess.PIPE, text=True)
-    committed = 0
-    try:
-        while committed < 5000:
-            committed = int(writer.stdout.readline())
-    finally:
-        os.kill(writer.pid, signal.SIGKILL)  # mid-batch, no chance to clean up
-        writer.wait()
-        writer.stdout.close()
+    writer = processes.start([sys.executable, "-c", WRITER, db_url])
+    writer.wait_for("\n5000\n")
+    writer.kill_group()  # mid-batch, no chance to clean up
+    writer.wait()
+    whole_lines = writer.stdout[: writer.stdout.rindex("\n")]
+    committed = int(whole_lines.split()[-1])  # the last count the writer printed after a commit
     store = Store(db_url)  # the store opens (WAL replayed on SQLite)
     try:
         assert store.count() >= committed

@@ -3,6 +3,9 @@ its gentle motion."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -21,6 +24,32 @@ def write_y4m(path: Path, *, frames: int = 90, size_wh: tuple[int, int] = (640, 
             out.write(b"FRAME\n")
             out.write(i420.tobytes())
     return path
+
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture
+def chromium(processes) -> Callable[..., object]:  # noqa: ANN001
+    """Opens Debian's headless Chromium through chromium-driver with the given `ChromeOptions`; the driver runs in
+    its own process group (Chromium inside it), killed with it when the test ends, whatever happens."""
+    if CHROMIUM is None or DRIVER is None:
+        message = "needs Debian's chromium and chromium-driver (./dev installs them)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{message}: CI must run the browser tests, not skip them")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    def open_browser(options: webdriver.ChromeOptions) -> webdriver.Chrome:
+        options.binary_location = CHROMIUM
+        service = Service(DRIVER, popen_kw={"start_new_session": True})
+        driver = webdriver.Chrome(service=service, options=options)
+        processes.adopt(service.process)
+        return driver
+
+    return open_browser
 
 
 @pytest.fixture

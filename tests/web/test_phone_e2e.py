@@ -7,8 +7,6 @@ no WebRTC, so no ICE)."""
 from __future__ import annotations
 
 import base64
-import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +21,7 @@ from tryon.web.certificate import self_signed
 from tryon.web.phone import phone_app
 from tryon.web.share import BackgroundServer
 
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None or DRIVER is None, reason="needs Debian's chromium and chromium-driver (./dev installs them)"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +36,13 @@ def server(tmp_path_factory, library) -> Iterator[BackgroundServer]:  # noqa: AN
 
 
 @pytest.fixture
-def browser(tmp_path: Path, server: BackgroundServer, face_clip: Path):  # noqa: ANN201
+def browser(tmp_path: Path, server: BackgroundServer, face_clip: Path, chromium):  # noqa: ANN001, ANN201
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
     clip = face_clip
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -72,7 +61,7 @@ def browser(tmp_path: Path, server: BackgroundServer, face_clip: Path):  # noqa:
     options.add_experimental_option(
         "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
     )
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium(options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.get(f"https://127.0.0.1:{server.port}/")
     yield driver, downloads
@@ -83,13 +72,11 @@ def frames_shown(driver) -> int:  # noqa: ANN001
     return int(driver.execute_script("return Number(document.getElementById('view').dataset.frames || 0)"))
 
 
-def wait_frames(driver, count: int, timeout_s: float = 40.0) -> int:  # noqa: ANN001
+def wait_frames(driver, wait_until, count: int) -> int:  # noqa: ANN001
     start = frames_shown(driver)
-    deadline = time.monotonic() + timeout_s
-    while frames_shown(driver) < start + count:
-        assert time.monotonic() < deadline, f"the page showed {frames_shown(driver) - start} new frames, wanted {count}"
-        time.sleep(0.1)
-    return frames_shown(driver)
+    return wait_until(
+        lambda: (shown := frames_shown(driver)) >= start + count and shown, what=f"{count} new frames on the page"
+    )
 
 
 def canvas_picture(driver) -> np.ndarray:  # noqa: ANN001
@@ -117,16 +104,18 @@ def tap_shade(driver, shade_id: str) -> None:  # noqa: ANN001
     chip.click()
 
 
-def test_a_shade_tap_changes_the_lips_on_the_page_and_save_downloads_the_picture(browser, library, landmarker) -> None:  # noqa: ANN001
+def test_a_shade_tap_changes_the_lips_on_the_page_and_save_downloads_the_picture(
+    browser, library, landmarker, wait_until
+) -> None:  # noqa: ANN001
     from selenium.webdriver.common.by import By
 
     driver, downloads = browser
-    wait_frames(driver, 5)
+    wait_frames(driver, wait_until, 5)
     assert driver.find_element(By.ID, "message").text == ""
     colours = {}
     for shade_id in ("mv-ruby-hour", "ll-coral-wave"):
         tap_shade(driver, shade_id)
-        wait_frames(driver, 6)
+        wait_frames(driver, wait_until, 6)
         colours[shade_id] = lip_colour(canvas_picture(driver), landmarker)
     ruby, coral = (np.array(on_lips_lab(library.get(s))) for s in ("mv-ruby-hour", "ll-coral-wave"))
     assert delta_e_2000(colours["mv-ruby-hour"], ruby) < delta_e_2000(colours["mv-ruby-hour"], coral)
@@ -134,25 +123,19 @@ def test_a_shade_tap_changes_the_lips_on_the_page_and_save_downloads_the_picture
     assert delta_e_2000(colours["mv-ruby-hour"], colours["ll-coral-wave"]) > 10
 
     driver.find_element(By.ID, "save").click()
-    deadline = time.monotonic() + 30
-    while not list(downloads.glob("*.jpg")):
-        assert time.monotonic() < deadline, "no picture was downloaded"
-        time.sleep(0.2)
-    time.sleep(0.5)  # let the browser finish writing it
-    picture = next(downloads.glob("*.jpg"))
+    # Chromium writes a download to a .crdownload file and renames it when it is whole.
+    (picture,) = wait_until(lambda: list(downloads.glob("*.jpg")), what="the downloaded picture")
     metadata = read_metadata(picture)
     assert metadata is not None
     assert metadata.shade_id == "ll-coral-wave"
     assert cv2.imread(str(picture)).shape[:2] == (480, 640)  # the camera's full resolution
 
 
-def test_a_refused_camera_says_so(server: BackgroundServer, tmp_path: Path) -> None:
+def test_a_refused_camera_says_so(server: BackgroundServer, tmp_path: Path, chromium, wait_until) -> None:  # noqa: ANN001
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -162,30 +145,24 @@ def test_a_refused_camera_says_so(server: BackgroundServer, tmp_path: Path) -> N
     ):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"profile.default_content_setting_values.media_stream_camera": 2})  # deny
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium(options)
     try:
         driver.get(f"https://127.0.0.1:{server.port}/")
-        deadline = time.monotonic() + 20
-        while "refused" not in driver.find_element(By.ID, "message").text:
-            assert time.monotonic() < deadline, driver.find_element(By.ID, "message").text
-            time.sleep(0.2)
+        wait_until(lambda: "refused" in driver.find_element(By.ID, "message").text, what="'camera refused' on the page")
     finally:
         driver.quit()
 
 
-def test_for_you_and_on_lips_chips_on_the_phone(browser) -> None:  # noqa: ANN001
+def test_for_you_and_on_lips_chips_on_the_phone(browser, wait_until) -> None:  # noqa: ANN001
     from selenium.webdriver.common.by import By
 
     driver, _ = browser
-    wait_frames(driver, 3)
+    wait_frames(driver, wait_until, 3)
     chips = driver.find_elements(By.CSS_SELECTOR, ".chip img")
     assert chips
     assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", chips[0]) == 112
     driver.find_element(By.ID, "foryou").click()
-    deadline = time.monotonic() + 40
-    while not driver.find_elements(By.CSS_SELECTOR, "#advice button"):
-        assert time.monotonic() < deadline, driver.find_element(By.ID, "advice").text
-        time.sleep(0.2)
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#advice button"), what="the advice's shade buttons")
     text = driver.find_element(By.ID, "advice").text
     assert "ITA" in text
     first = driver.find_elements(By.CSS_SELECTOR, "#advice button")[0].get_attribute("data-shade")

@@ -7,8 +7,13 @@ import builtins
 import http.client
 import json
 import os
+import re
+import signal
+import sqlite3
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -60,7 +65,7 @@ def test_a_phone_streams_and_gets_painted_frames_back(server: BackgroundServer, 
 
 
 def test_the_next_phone_over_the_cap_is_told_busy_and_the_slot_frees_on_leaving(
-    server: BackgroundServer, ws_client
+    server: BackgroundServer, ws_client, wait_until
 ) -> None:  # noqa: ANN001
     first = ws_client(server.port)
     assert "hello" in json.loads(first.receive())
@@ -71,10 +76,7 @@ def test_the_next_phone_over_the_cap_is_told_busy_and_the_slot_frees_on_leaving(
     assert second.closed_code == 1013
     second.close()
     first.close()
-    deadline = time.monotonic() + 5
-    while sessions_of(server) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert sessions_of(server) == 0  # freed within seconds
+    wait_until(lambda: sessions_of(server) == 0, what="the phone's slot to be freed")
     assert get(server, "/") == 200
 
 
@@ -137,7 +139,7 @@ def test_no_frame_touches_the_disk(server: BackgroundServer, ws_client, monkeypa
     for index in range(3):
         phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
         phone.receive()
-        time.sleep(0.04)
+        time.sleep(0.04)  # a phone camera's frame interval: the server skips frames above 30 fps
     phone.close()
     assert [path for path in opened if path != os.devnull] == []  # (MediaPipe's start-up chatter goes to /dev/null)
 
@@ -157,7 +159,7 @@ def test_the_webrtc_harness_paints_frames_over_loopback_only() -> None:
     assert phone["rtt_ms_p50"] > 0  # frames came back, numbered, through the painting server
 
 
-def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path) -> None:  # noqa: ANN001
+def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path, wait_until) -> None:  # noqa: ANN001
     import sqlalchemy as sa
 
     from tryon.analytics.recorder import Recorder
@@ -174,14 +176,12 @@ def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path
         for index in range(12):
             phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
             phone.receive()
-            time.sleep(0.05)
+            time.sleep(0.05)  # a phone camera's frame interval, as above
         phone.send_text(json.dumps({"save": True}))
         phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(20)))
         assert "picture" in json.loads(phone.receive())
         phone.close()
-        deadline = time.monotonic() + 5
-        while sessions_of(running) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: sessions_of(running) == 0, what="the phone's session to end")
     finally:
         running.stop()
         recorder.close()
@@ -194,3 +194,54 @@ def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path
     assert kinds[-1] == "session_end"
     assert any(r.kind == "shade_shown" and r.shade_id == "mv-ruby-hour" and r.dwell_ms > 300 for r in rows)
     assert any(r.kind == "shared" and r.value == "phone" for r in rows)
+
+
+SERVE = [sys.executable, "-m", "tryon.cli", "serve", "--bind", "127.0.0.1:0"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_tryon_serve_with_every_event_written(signum: int, tmp_path: Path, processes, ws_client) -> None:  # noqa: ANN001
+    """The real `tryon serve`, a phone still connected when systemd (SIGTERM) or Ctrl-C stops it: exit 0, and the
+    phone's whole session is in the database, its end included."""
+    db = tmp_path / "events.sqlite"
+    serve = processes.start(
+        [sys.executable, "-m", "tryon.cli", "serve", "--bind", "127.0.0.1:0", "--analytics-db", str(db)]
+    )
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", serve.wait_for("Ctrl-C stops")).group(1))
+    phone = ws_client(port)
+    phone.receive()
+    phone.send_text(json.dumps({"shade": "mv-ruby-hour"}))
+    for index in range(12):
+        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+        phone.receive()
+        time.sleep(0.05)  # a phone camera's frame interval
+    serve.send_signal(signum)
+    assert serve.wait() == 0, serve.describe()
+    assert "Traceback" not in serve.stderr
+    phone.close()
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT kind, shade_id FROM events ORDER BY id").fetchall()
+    kinds = [kind for kind, _ in rows]
+    assert kinds[0] == "session_start"
+    assert ("shade_shown", "mv-ruby-hour") in rows
+    assert kinds[-1] == "session_end"
+
+
+@pytest.mark.parametrize("moment_s", [0.3, 1.0])
+def test_a_signal_while_tryon_serve_starts_ends_it_cleanly(moment_s: float, tmp_path: Path, processes) -> None:  # noqa: ANN001
+    command = [
+        sys.executable,
+        "-m",
+        "tryon.cli",
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--analytics-db",
+        str(tmp_path / "e.sqlite"),
+    ]
+    serve = processes.start(command)
+    time.sleep(moment_s)  # the moment under test: importing, loading catalogs, binding
+    serve.send_signal(signal.SIGTERM)
+    assert serve.wait() in (0, 143), serve.describe()
+    assert "Traceback" not in serve.stderr

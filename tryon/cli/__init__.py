@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tryon import interrupts
 from tryon.cli import (
     advice_commands,
     analytics_commands,
@@ -186,17 +188,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `tryon` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except TryonError as exc:
-        print(f"tryon: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("tryon: interrupted", file=sys.stderr)
-        return 130
+    """Run one `tryon` command; returns the exit code.
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    Ctrl-C and SIGTERM are handled from the first line to the last (`tryon.interrupts`): a command stopped by one
+    exits with 130 or 143 and no traceback, after its clean-up; the app, the kiosk and `serve` stop as they would on
+    their own and exit with 0. With `argv` None this call is the program (the console script, `python -m tryon.cli`):
+    from its end to the interpreter's exit both signals are ignored.
+    """
+    with interrupts.handled(final=argv is None):
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.run(args))
+        except TryonError as exc:
+            print(f"tryon: error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, interrupts.Interrupted) else signal.SIGINT
+            print("tryon: interrupted" if signum == signal.SIGINT else "tryon: stopped (SIGTERM)", file=sys.stderr)
+            return 128 + signum

@@ -43,40 +43,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 raise TryonError(f"{path}: file not found")
         certfile, keyfile = str(args.cert), str(args.key)
     library = shade_library(args)
-    recorder = None
-    if not args.no_analytics:
-        import socket
-
-        from tryon.analytics.recorder import Recorder
-        from tryon.analytics.store import default_url
-
-        device = f"phones-{socket.gethostname()}"[:64]
-        recorder = Recorder(args.analytics_db or default_url(), device, catalogs=library.catalogs)
-    app = phone_app(library.shades, max_phones=args.max_phones, recorder=recorder)
-    server = BackgroundServer(app, host, port, ssl_certfile=certfile, ssl_keyfile=keyfile)
+    recorder = server = None
+    # Ctrl-C or SIGTERM (tryon.interrupts), whenever it comes, ends here: the server stops, its phones' sessions
+    # end, and the recorder writes every event before the process exits (with 0: stopping is how a server ends).
     try:
-        server.start()
-    except OSError as exc:
-        if recorder is not None:
-            recorder.close()
-        raise TryonError(f"{host}:{port}: cannot listen there ({exc})") from None
-    scheme = "https" if certfile else "http"
-    print(
-        f"Tryon for phones at {scheme}://{host}:{server.port}/ — up to {args.max_phones} phones; Ctrl-C stops",
-        flush=True,
-    )
-    if not certfile and not ipaddress.ip_address(host).is_loopback:
+        if not args.no_analytics:
+            import socket
+
+            from tryon.analytics.recorder import Recorder
+            from tryon.analytics.store import default_url
+
+            device = f"phones-{socket.gethostname()}"[:64]
+            recorder = Recorder(args.analytics_db or default_url(), device, catalogs=library.catalogs)
+        app = phone_app(library.shades, max_phones=args.max_phones, recorder=recorder)
+        server = BackgroundServer(app, host, port, ssl_certfile=certfile, ssl_keyfile=keyfile)
+        try:
+            server.start()
+        except OSError as exc:
+            server = None
+            raise TryonError(f"{host}:{port}: cannot listen there ({exc})") from None
+        scheme = "https" if certfile else "http"
         print(
-            "tryon: warning: without --self-signed or --cert, phones refuse the camera on a plain http page",
-            file=sys.stderr,
+            f"Tryon for phones at {scheme}://{host}:{server.port}/ — up to {args.max_phones} phones; Ctrl-C stops",
+            flush=True,
         )
-    try:
+        if not certfile and not ipaddress.ip_address(host).is_loopback:
+            print(
+                "tryon: warning: without --self-signed or --cert, phones refuse the camera on a plain http page",
+                file=sys.stderr,
+            )
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         if recorder is not None:
             recorder.close()
-    return 0

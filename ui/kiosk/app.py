@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import signal
 import socket
 import sys
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from tryon import interrupts
 from tryon.analytics.recorder import Recorder
 from tryon.catalog.library import ShadeLibrary, load_library
 from tryon.errors import TryonError
 from tryon.web.share import ShareServer, ShareStore
 from ui.kiosk.config import KioskConfig
 from ui.kiosk.window import KioskWindow
+from ui.stop_signals import StopSignals
 
 
 def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
@@ -36,8 +36,17 @@ def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
 def run_kiosk(config: KioskConfig) -> int:
     """Run the kiosk until the operator exits (PIN) or the system stops it (SIGTERM/SIGINT); the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Tryon kiosk")
+    with interrupts.held():  # Qt calls into Python from here on: Ctrl-C and SIGTERM arrive as `StopSignals`
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("Tryon kiosk")
+        stop_signals = StopSignals()
+        try:
+            return _run_window(app, stop_signals, config)
+        finally:
+            stop_signals.close()
+
+
+def _run_window(app: QApplication, stop_signals: StopSignals, config: KioskConfig) -> int:
     library = load_library(*config.catalogs)
     if not library.shades:
         raise TryonError("no usable shade catalog: " + "; ".join(map(str, library.errors)))
@@ -59,16 +68,9 @@ def run_kiosk(config: KioskConfig) -> int:
     screen = app.primaryScreen()
     if screen is not None:
         window.setGeometry(screen.geometry())  # without a window manager showFullScreen alone does not resize
+    # The system stopping the kiosk ends it as the operator's PIN would: session ended, pictures dropped, server down.
+    stop_signals.received.connect(window.exit_kiosk)
+    stop_signals.received.connect(app.quit)
     window.showFullScreen()
     window.start()
-
-    def stop(signum: int, _frame: object) -> None:
-        window.exit_kiosk()
-        QApplication.quit()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
-    heartbeat = QTimer(window, interval=200)  # lets Python see signals while Qt's loop runs
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start()
     return int(app.exec())

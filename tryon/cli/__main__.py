@@ -1,0 +1,7 @@
+"""`python -m tryon.cli`: the `tryon` program, as the console script runs it."""
+
+import sys
+
+from tryon.cli import main
+
+sys.exit(main())
