@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from tryon.advisor.advice import advise, largest_face
 from tryon.advisor.measure import FaceSample, NoSkinError, sample_face
@@ -58,8 +58,45 @@ class LiveFrame:
     compare_frames: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
 
+class NewestFrame(QObject):
+    """A one-frame mailbox from the worker's thread to the thread that made it (the UI's).
+
+    `post` from the worker; `ready(frame)` is emitted on the owner's thread with the newest frame. A frame posted
+    while an earlier one still waits replaces it (counted in `replaced`): a UI thread that falls behind is handed
+    one fresh frame, never a queue of stale ones (each holds full-size pictures).
+    """
+
+    ready = Signal(object)  # LiveFrame
+    _posted = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._waiting: LiveFrame | None = None
+        self.replaced = 0
+        self._posted.connect(self._hand_over, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, frame: LiveFrame) -> None:
+        with self._lock:
+            was_waiting = self._waiting is not None
+            self._waiting = frame
+            self.replaced += was_waiting
+        if not was_waiting:  # otherwise the hand-over already queued takes this newer frame
+            self._posted.emit()
+
+    @Slot()
+    def _hand_over(self) -> None:
+        with self._lock:
+            frame, self._waiting = self._waiting, None
+        if frame is not None:
+            self.ready.emit(frame)
+
+
 class Worker(QObject):
-    """Runs in a QThread: newest frame → pipeline → (compare grid) → emit. Stop with `stop()`."""
+    """Runs in a QThread: newest frame → pipeline → (compare grid) → `frame_ready`. Stop with `stop()`.
+
+    `frame_ready` is emitted on the thread that made the worker (the UI's), through a `NewestFrame` mailbox: a
+    frame finished while the UI has not taken the last one replaces it (`frames_replaced`)."""
 
     frame_ready = Signal(object)  # LiveFrame
     status = Signal(str)  # a message for the window ("" clears it)
@@ -99,6 +136,15 @@ class Worker(QObject):
         self._advice_samples: list[FaceSample] = []
         self._advice_started = 0.0
         self._advice_frame = 0
+        # Not a child, so it stays on this (the UI's) thread; `frame_ready` is re-emitted there, directly, for as
+        # long as this worker exists (Qt drops the connection with it).
+        self._mailbox = NewestFrame()
+        self._mailbox.ready.connect(self.frame_ready, Qt.ConnectionType.DirectConnection)
+
+    @property
+    def frames_replaced(self) -> int:
+        """Finished frames the UI thread never got because a newer one replaced them."""
+        return self._mailbox.replaced
 
     def request_advice(self, shades: tuple[Shade, ...]) -> None:
         """Thread-safe: measure the face over the next frames and emit `advice_ready` (or `advice_failed`)."""
@@ -202,7 +248,7 @@ class Worker(QObject):
                 picture, before = view_layers(result, look, compare_grid=grid)
                 display = fit(picture, look.display_wh)
                 display_before = None if before is None else fit(before, look.display_wh)
-                self.frame_ready.emit(
+                self._mailbox.post(
                     LiveFrame(
                         result, look, captured.captured_s, grabber.dropped, display, display_before, grid, variants
                     )
