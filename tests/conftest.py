@@ -277,6 +277,16 @@ def _children() -> set[int]:
     return found
 
 
+def _lives_with_the_interpreter(pid: int) -> bool:
+    """multiprocessing's own helper (started once by the first process pool, e.g. `tryon sheet --jobs`): it serves
+    every later pool and ends when this interpreter does."""
+    helper = "from multiprocessing.resource_tracker import main"
+    if helper in _command_line(pid):
+        _PIDS_IN_FIXTURES.add(pid)
+        return True
+    return False
+
+
 def _command_line(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -293,7 +303,7 @@ def _no_stray_processes() -> Iterator[None]:
         return
     before = _children()
     yield
-    stray = _children() - before - _PIDS_IN_FIXTURES
+    stray = {pid for pid in _children() - before - _PIDS_IN_FIXTURES if not _lives_with_the_interpreter(pid)}
     if stray:
         described = [f"{pid}: {_command_line(pid)}" for pid in stray]
         for pid in stray:

@@ -1,4 +1,3 @@
-import time
 from pathlib import Path
 
 import cv2
@@ -69,7 +68,8 @@ def test_small_face_in_a_wide_frame_is_found(landmarker: FaceLandmarker, astrona
 
 def test_small_face_is_found_and_kept_in_a_video(astronaut: np.ndarray) -> None:
     """The same in VIDEO mode, where the cascade runs on a background thread: a ~130 px face in a 720p
-    stream is found within a few frames and then landmarked on every frame."""
+    stream is found by the search started on the first frame and then landmarked on every frame. (How many
+    frames a search takes at a camera's pace is a speed: `tryon bench --far-faces`.)"""
     head = cv2.resize(astronaut, (400, 400), interpolation=cv2.INTER_AREA)
     frame = np.full((720, 1280, 3), 120, dtype=np.uint8)
     frame[200:600, 800:1200] = head
@@ -77,10 +77,9 @@ def test_small_face_is_found_and_kept_in_a_video(astronaut: np.ndarray) -> None:
     with FaceLandmarker(mode="video") as landmarker:
         for i in range(30):
             found.append(len(landmarker.detect(frame, i * 33)))
-            time.sleep(0.02)  # a camera's frame interval, so the background pass can finish
-    first = found.index(1)
-    assert first <= 10
-    assert all(n == 1 for n in found[first:])
+            landmarker.wait_for_search()  # a camera slow enough for the search: the next frame takes its boxes
+    assert found[0] == 0  # MediaPipe's own detector misses a face this small
+    assert all(n == 1 for n in found[1:])
 
 
 def test_video_mode_needs_increasing_timestamps(astronaut: np.ndarray) -> None:

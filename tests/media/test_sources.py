@@ -1,3 +1,4 @@
+import threading
 import time
 from pathlib import Path
 
@@ -10,65 +11,82 @@ from tryon.media.grabber import FrameGrabber
 from tryon.media.sources import CaptureSource, DemoSource, list_cameras
 
 
-class _Counting:
-    """A fast real-time source whose frames carry their number in the first pixel; fails after `limit`."""
+class _Stepped:
+    """A real-time source that makes a frame each time the test allows one (`allow`), so the test knows exactly
+    which frames exist; each frame carries its number in the first pixel. Fails once `limit` frames are made."""
 
     realtime = True
-    fps = 200.0
+    fps = 30.0
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.sent = 0
+        self.asked = 0  # calls of read(): the grabber asks for frame N once it has stored frame N - 1
+        self.permitted = 0
         self.closed = False
+        self._allowed = threading.Semaphore(0)
+        self._asked = threading.Condition()
+
+    def allow(self, frames: int) -> None:
+        """Let `frames` more frames be read, and wait until the grabber holds the last of them (it is asking for
+        the next one), or has met the failure past `limit` (then it asks no more)."""
+        self.permitted += frames
+        for _ in range(frames):
+            self._allowed.release()
+        with self._asked:
+            assert self._asked.wait_for(lambda: self.asked > min(self.permitted, self.limit), timeout=60)
 
     def read(self) -> np.ndarray:
-        if self.sent >= self.limit:
+        with self._asked:
+            number = self.asked
+            self.asked += 1
+            self._asked.notify_all()
+        self._allowed.acquire()
+        if number >= self.limit:
             raise SourceError("camera 'test' stopped sending frames")
-        time.sleep(0.005)
         frame = np.zeros((4, 4, 3), np.uint8)
-        frame[0, 0, 0] = self.sent % 256
-        self.sent += 1
+        frame[0, 0, 0] = number
         return frame
 
     def close(self) -> None:
+        self._allowed.release()  # a read waiting for permission ends (the grabber is stopping)
         self.closed = True
 
 
 def test_grabber_gives_the_newest_frame_and_drops_stale_ones() -> None:
-    source = _Counting(limit=60)
+    source = _Stepped(limit=10)
     grabber = FrameGrabber(source)
-    seen: list[int] = []
-
-    def consume_until_the_source_fails() -> None:
-        while True:
-            captured = grabber.latest(timeout_s=2.0)
-            assert captured is not None
-            seen.append(captured.index)
-            time.sleep(0.03)  # a consumer 6× slower than the source
-
     try:
+        source.allow(1)
+        first = grabber.latest(timeout_s=60)
+        source.allow(5)  # five frames while the consumer is busy elsewhere
+        newest = grabber.latest(timeout_s=60)
+        assert grabber.latest(timeout_s=0.05) is None  # nothing new: never the same frame twice
+        source.allow(4)
+        last = grabber.latest(timeout_s=60)
+        source.allow(1)  # the frame past the limit: the source fails
         with pytest.raises(SourceError, match="stopped sending frames"):
-            consume_until_the_source_fails()
+            grabber.latest(timeout_s=60)
     finally:
         grabber.close()
     assert source.closed
-    assert seen == sorted(set(seen))  # never the same frame twice, never an older one
-    assert len(seen) < 30  # most frames were skipped, not queued
-    assert grabber.dropped >= 60 - len(seen) - 1
-    assert seen[-1] >= 58  # the last frame before the failure was still delivered
+    assert [first.index, newest.index, last.index] == [0, 5, 9]  # the newest each time, the others skipped
+    assert newest.frame[0, 0, 0] == 5
+    assert grabber.dropped == 4 + 3
 
 
 def test_grabber_paces_sources_that_are_not_real_time() -> None:
     demo = DemoSource(size_wh=(320, 180), fps=20.0)
     grabber = FrameGrabber(demo)
     try:
-        first = grabber.latest()
+        first = grabber.latest(timeout_s=60)
+        started = time.perf_counter()
         time.sleep(0.5)
-        later = grabber.latest()
+        later = grabber.latest(timeout_s=60)
+        elapsed_s = time.perf_counter() - started
     finally:
         grabber.close()
-    # 0.5 s at 20 fps: about 10 frames produced, not hundreds
-    assert 6 <= later.index - first.index <= 14
+    # At 20 fps, never more frames than the time allows (a loaded machine only makes fewer): not hundreds
+    assert 0 < later.index - first.index <= 20 * elapsed_s + 2
     assert later.frame.shape == (180, 320, 3)
 
 

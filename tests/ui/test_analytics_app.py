@@ -48,13 +48,13 @@ def _frames_with_face(win: MainWindow, shade_id: str) -> bool:
 def test_the_apps_events_land_in_sqlite_with_dwell(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     url = sqlite_url(tmp_path / "events.sqlite")
     win = _window(qtbot, tmp_path, "demo", Recorder(url, "test-desk", flush_s=0.2))
+    chosen = time.monotonic()  # the ruby's dwell cannot start before it is chosen...
     win.shades.select_shade("mv-ruby-hour")
     qtbot.waitUntil(lambda: _frames_with_face(win, "mv-ruby-hour"), timeout=20_000)
-    started = time.monotonic()
-    qtbot.wait(1500)
+    qtbot.wait(1500)  # the shopper looks at it for a second and a half
     win.shades.select_shade("ll-coral-wave")
-    ruby_wall_s = time.monotonic() - started
     qtbot.waitUntil(lambda: _frames_with_face(win, "ll-coral-wave"), timeout=20_000)
+    ruby_wall_s = time.monotonic() - chosen  # ...nor end after the next shade is on the lips
     qtbot.wait(500)
     win.save_snapshot()
     qtbot.waitUntil(lambda: win.last_saved is not None, timeout=10_000)
@@ -65,7 +65,7 @@ def test_the_apps_events_land_in_sqlite_with_dwell(qtbot, tmp_path: Path) -> Non
     assert kinds[-1] == "session_end"
     ruby = [r for r in rows if r.kind == "shade_shown" and r.shade_id == "mv-ruby-hour"]
     assert len(ruby) == 1
-    assert 1000 <= ruby[0].dwell_ms <= ruby_wall_s * 1000 + 300
+    assert 1000 <= ruby[0].dwell_ms <= ruby_wall_s * 1000
     assert ruby[0].catalog_id == "Maison Velours / Atelier Matte 2027"
     assert any(r.kind == "snapshot" and r.shade_id == "ll-coral-wave" for r in rows)
     assert any(r.kind == "shared" and r.value == "file" for r in rows)
@@ -79,14 +79,14 @@ def test_no_face_no_dwell_and_the_opt_out_records_nothing(qtbot, tmp_path: Path)
     writer.release()
     url = sqlite_url(tmp_path / "nobody.sqlite")
     win = _window(qtbot, tmp_path, str(clip), Recorder(url, "test-desk", flush_s=0.2))
-    qtbot.waitUntil(lambda: win.last_frame is not None, timeout=20_000)
-    qtbot.wait(1000)
+    qtbot.waitUntil(lambda: win.displayed_count >= 25, timeout=30_000)  # a second of frames without a face
     win.stop()
     assert [r.kind for r in _rows(url)] == ["session_start", "session_end"]
 
     off = sqlite_url(tmp_path / "off.sqlite")
     win = _window(qtbot, tmp_path, "demo", Recorder(off, "test-desk", enabled=False))
     qtbot.waitUntil(lambda: win.last_frame is not None and win.last_frame.result.faces_found, timeout=20_000)
-    qtbot.wait(500)
+    shown = win.displayed_count
+    qtbot.waitUntil(lambda: win.displayed_count >= shown + 15, timeout=30_000)  # half a second of frames with a face
     win.stop()
     assert not (tmp_path / "off.sqlite").exists()

@@ -92,14 +92,20 @@ def _on_screen_lip_colour(win: MainWindow) -> np.ndarray:
     return rgb_to_lab(pixels[sy, sx]).mean(axis=0)
 
 
+def _wait_for_a_paint(qtbot, win: MainWindow) -> None:  # noqa: ANN001
+    """Until the view has painted a frame received after now."""
+    painted = win.displayed_count
+    qtbot.waitUntil(lambda: win.displayed_count > painted, timeout=20_000)
+
+
 def test_shade_click_changes_displayed_lip_colour(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     _click_swatch(qtbot, window, "nv-galaxy-plum")
     _wait_for_shade(qtbot, window, "nv-galaxy-plum")
-    qtbot.wait(100)  # let the view paint that frame
+    _wait_for_a_paint(qtbot, window)
     plum, plum_shown = _lip_colour(window), _on_screen_lip_colour(window)
     _click_swatch(qtbot, window, "ll-coral-wave")
     _wait_for_shade(qtbot, window, "ll-coral-wave")
-    qtbot.wait(100)
+    _wait_for_a_paint(qtbot, window)
     coral, coral_shown = _lip_colour(window), _on_screen_lip_colour(window)
     # coral is lighter and more yellow (b*) than plum, in the frame and in the pixels on screen
     for light, dark in ((coral, plum), (coral_shown, plum_shown)):
@@ -593,11 +599,10 @@ def test_qt_calls_keep_none_alive(qtbot, window: MainWindow) -> None:  # noqa: A
     painter.end()
     assert sys.getrefcount(None) > before - 100
     window.set_mode("split")  # the most painting per frame
-    qtbot.waitUntil(lambda: window.displayed_count > 3, timeout=20_000)
-    # Let the start-up work on other threads (swatch icons, the shade comparison) finish first: the objects it
-    # frees held references to None too (a CI run saw −1,431 in the first 2 s; a settled window is flat).
-    qtbot.wait(3000)
+    # Let the start-up work on other threads (the shade comparison, then a few frames' worth of settling) finish
+    # first: the objects it frees held references to None too (a CI run saw −1,431 in the first 2 s; a settled
+    # window is flat).
+    qtbot.waitUntil(lambda: window.navigation.ready and window.displayed_count > 30, timeout=60_000)
     before, shown = sys.getrefcount(None), window.displayed_count
-    qtbot.wait(2000)
-    assert window.displayed_count > shown + 20
+    qtbot.waitUntil(lambda: window.displayed_count >= shown + 60, timeout=60_000)  # 60 painted frames
     assert sys.getrefcount(None) > before - 500

@@ -68,6 +68,12 @@ class FaceLandmarker:
         if self._small_faces is not None:
             self._small_faces.forget()
 
+    def wait_for_search(self, timeout_s: float | None = None) -> None:
+        """Block until the small-face search running in the background (video mode) has finished; see
+        `SmallFaceSearch.wait_for_search`."""
+        if self._small_faces is not None:
+            self._small_faces.wait_for_search(timeout_s)
+
     def detect(self, frame: np.ndarray, timestamp_ms: int | None = None) -> tuple[Face, ...]:
         """Landmarks of the faces in an RGB uint8 (H, W, 3) frame, largest first.
 

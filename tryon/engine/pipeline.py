@@ -133,6 +133,10 @@ class Pipeline:
     def close(self) -> None:
         self._landmarker.close()
 
+    def wait_for_search(self, timeout_s: float | None = None) -> None:
+        """Block until the background search for small faces has finished (`FaceLandmarker.wait_for_search`)."""
+        self._landmarker.wait_for_search(timeout_s)
+
     def reset(self) -> None:
         """Forget smoothing and tracked small faces (after a cut, a source change, or between kiosk customers)."""
         self._landmarker.forget_tracked_faces()

@@ -10,7 +10,7 @@ seen), so it never delays a frame.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Literal
 
 import numpy as np
@@ -104,6 +104,14 @@ class SmallFaceSearch:
                 self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryon-cascade")
             self._pending = self._thread.submit(self.search_boxes, frame)
         return boxes
+
+    def wait_for_search(self, timeout_s: float | None = None) -> None:
+        """Block until a background search in flight has finished, so the next frame takes its boxes: what a
+        camera's frame interval gives a machine that keeps up (offline video, results that must not depend on
+        the machine's speed). Does nothing in image mode or when no search is running."""
+        pending = self._pending
+        if pending is not None:
+            wait([pending], timeout=timeout_s)
 
     def search_boxes(self, frame: np.ndarray) -> list[Box]:
         """Candidate face boxes from the chosen detector (on the background thread in video mode)."""

@@ -119,7 +119,8 @@ def run_clip(
     placed: Sequence[Placed], frames: int, *, far_faces: bool, paced: bool = False, shade: object = None
 ) -> FarFaceRun:
     """Feed a clip to a video-mode Pipeline (BlazeFace far-face search if `far_faces`, else the Haar cascade).
-    `paced`: deliver frames at 30 fps in real time (for time-to-lipstick), else as fast as processed."""
+    `paced`: deliver frames at 30 fps in real time (for time-to-lipstick); else as fast as processed, each frame
+    waiting for the background search started before it, so the same frames are painted on any machine."""
     ious: list[float | None] = []
     painted: list[bool] = []
     frame_ms: list[float] = []
@@ -130,6 +131,8 @@ def run_clip(
                 delay = started + index / FPS - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
+            else:
+                pipeline.wait_for_search()
             t0 = time.perf_counter()
             result = pipeline.process(frame, shade, timestamp_ms=int(index * 1000 / FPS))  # type: ignore[arg-type]
             frame_ms.append((time.perf_counter() - t0) * 1000)
