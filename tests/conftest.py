@@ -322,7 +322,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
     marker = item.get_closest_marker("timeout")
     limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 0)
     if limit > 0:
-        faulthandler.dump_traceback_later(limit + 60, exit=True, file=_BACKSTOP_FD)
+        faulthandler.dump_traceback_later(limit + 60, exit=True, file=item.config.stash[_REAL_STDERR])
     try:
         yield
     finally:
@@ -330,4 +330,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
             faulthandler.cancel_dump_traceback_later()
 
 
-_BACKSTOP_FD = os.dup(2)  # the real stderr, not pytest's capture
+_REAL_STDERR = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_REAL_STDERR] = os.dup(2)  # taken while pytest's capture is off: the terminal or CI's log
