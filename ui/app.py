@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tryon import interrupts
 from tryon.advisor.advice import Advice
 from tryon.analytics.events import new_session_id
 from tryon.analytics.recorder import Recorder, ShopperEvents
@@ -43,7 +41,7 @@ from ui.advisor_panel import ForYouPanel, NavigationBar
 from ui.catalog_watch import CatalogWatcher
 from ui.shade_panel import ShadePanel
 from ui.snapshot import PictureWriter, SnapshotDialog
-from ui.stop_signals import StopSignals
+from ui.stop_signals import application
 from ui.view import VideoView, to_qimage
 from ui.worker import ADVICE_TIMEOUT_S, LiveFrame, Worker, thread_for
 
@@ -522,43 +520,31 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
 
     Catalogs come from `assets/shades/` and `catalog_dirs`, and are reloaded when their files change.
     """
-    with interrupts.held():  # Qt calls into Python from here on: Ctrl-C and SIGTERM arrive as `StopSignals`
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Tryon")
-        stop_signals = StopSignals()
-        try:
-            return _run_window(app, stop_signals, source=source, catalog_dirs=catalog_dirs)
-        finally:
-            stop_signals.close()
-
-
-def _run_window(
-    app: QApplication, stop_signals: StopSignals, *, source: str | None, catalog_dirs: Sequence[Path]
-) -> int:
-    folders = [SHADES_DIR, *(Path(d) for d in catalog_dirs if Path(d).resolve() != SHADES_DIR)]
-    watcher = CatalogWatcher(folders)
-    library = watcher.library
-    if not library.catalogs:
-        watcher.close()
-        raise TryonError(
-            f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
+    with application("Tryon") as (app, stop_signals):
+        folders = [SHADES_DIR, *(Path(d) for d in catalog_dirs if Path(d).resolve() != SHADES_DIR)]
+        watcher = CatalogWatcher(folders)
+        library = watcher.library
+        if not library.catalogs:
+            watcher.close()
+            raise TryonError(
+                f"no usable shade catalog in {', '.join(map(str, folders))}: " + "; ".join(map(str, library.errors))
+            )
+        settings = QSettings("Tryon", "Tryon")
+        device_id = str(settings.value("device_id", "") or "")
+        if not device_id:
+            device_id = "desktop-" + new_session_id()[:8]  # random per install: names the machine, not its user
+            settings.setValue("device_id", device_id)
+        recorder = Recorder(
+            default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=library.catalogs
         )
-    settings = QSettings("Tryon", "Tryon")
-    device_id = str(settings.value("device_id", "") or "")
-    if not device_id:
-        device_id = "desktop-" + new_session_id()[:8]  # random per install: names the machine, not its user
-        settings.setValue("device_id", device_id)
-    recorder = Recorder(
-        default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=library.catalogs
-    )
-    window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
-    # Ctrl-C or SIGTERM closes the window as its close button would: threads stopped, settings saved, pictures
-    # and events written; then the loop ends.
-    stop_signals.received.connect(window.close)
-    stop_signals.received.connect(app.quit)
-    window.show()
-    window.start()
-    try:
-        return int(app.exec())
-    finally:
-        watcher.close()
+        window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
+        # Ctrl-C or SIGTERM closes the window as its close button would: threads stopped, settings saved, pictures
+        # and events written; then the loop ends.
+        stop_signals.received.connect(window.close)
+        stop_signals.received.connect(app.quit)
+        window.show()
+        window.start()
+        try:
+            return int(app.exec())
+        finally:
+            watcher.close()

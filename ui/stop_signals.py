@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import signal
 import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
 from tryon import interrupts
 
@@ -53,3 +57,18 @@ class StopSignals(QObject):
         signal.set_wakeup_fd(self._previous_fd)
         self._reader.close()
         self._writer.close()
+
+
+@contextmanager
+def application(name: str) -> Iterator[tuple[QApplication, StopSignals]]:
+    """The program's `QApplication`, named, and its `StopSignals`: within, Ctrl-C and SIGTERM are never raised into
+    Qt's code (`interrupts.held()`) but come as `StopSignals.received`, for the program to close as it would
+    close itself."""
+    with interrupts.held():
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName(name)
+        stop_signals = StopSignals()
+        try:
+            yield app, stop_signals
+        finally:
+            stop_signals.close()

@@ -306,7 +306,7 @@ def test_processing_never_runs_on_the_ui_thread(qtbot, tmp_path: Path, monkeypat
 
 
 def test_a_ui_thread_that_falls_behind_gets_the_newest_frame_not_a_queue(
-    qtbot, window: MainWindow, monkeypatch
+    qtbot, window: MainWindow, monkeypatch, wait_until
 ) -> None:  # noqa: ANN001
     """While the UI thread is busy the worker keeps finishing frames; each replaces the one waiting, so the UI
     thread then draws one frame, the newest, instead of working through a backlog of stale ones."""
@@ -328,11 +328,10 @@ def test_a_ui_thread_that_falls_behind_gets_the_newest_frame_not_a_queue(
     delivered: list[object] = []
     window.worker.frame_ready.connect(delivered.append, Qt.ConnectionType.DirectConnection)  # on the emitting thread
     replaced_before = window.worker.frames_replaced
-    # Keep the UI thread busy (no events processed) until the worker has replaced three waiting frames...
-    deadline = time.monotonic() + 60
-    while window.worker.frames_replaced < replaced_before + 3:
-        assert time.monotonic() < deadline, "the worker finished no frames while the UI thread was busy"
-        time.sleep(0.01)
+    # Keep the UI thread busy (polling processes no Qt events) until the worker has replaced three waiting frames...
+    wait_until(
+        lambda: window.worker.frames_replaced >= replaced_before + 3, what="frames finished while the UI thread is busy"
+    )
     with gate:  # ...then post no more, so nothing new arrives while the backlog is looked at
         closed.set()
     QApplication.processEvents()

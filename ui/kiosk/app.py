@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 import socket
-import sys
 
-from PySide6.QtWidgets import QApplication
-
-from tryon import interrupts
 from tryon.analytics.recorder import Recorder
 from tryon.catalog.library import ShadeLibrary, load_library
 from tryon.errors import TryonError
 from tryon.web.share import ShareServer, ShareStore
 from ui.kiosk.config import KioskConfig
 from ui.kiosk.window import KioskWindow
-from ui.stop_signals import StopSignals
+from ui.stop_signals import application
 
 
 def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
@@ -36,41 +32,32 @@ def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
 def run_kiosk(config: KioskConfig) -> int:
     """Run the kiosk until the operator exits (PIN) or the system stops it (SIGTERM/SIGINT); the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    with interrupts.held():  # Qt calls into Python from here on: Ctrl-C and SIGTERM arrive as `StopSignals`
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Tryon kiosk")
-        stop_signals = StopSignals()
+    with application("Tryon kiosk") as (app, stop_signals):
+        library = load_library(*config.catalogs)
+        if not library.shades:
+            raise TryonError("no usable shade catalog: " + "; ".join(map(str, library.errors)))
+        recorder = _recorder(config, library)
+        window_ref: list[KioskWindow] = []
+        store = ShareStore(
+            ttl_s=config.link_ttl_s, on_taken=lambda: window_ref[0].picture_downloaded() if window_ref else None
+        )
+        host, port = config.share_host_port
+        server = ShareServer(
+            store, host, port, requests_per_minute=config.share_requests_per_minute, phone_url=config.phone_url
+        )
         try:
-            return _run_window(app, stop_signals, config)
-        finally:
-            stop_signals.close()
-
-
-def _run_window(app: QApplication, stop_signals: StopSignals, config: KioskConfig) -> int:
-    library = load_library(*config.catalogs)
-    if not library.shades:
-        raise TryonError("no usable shade catalog: " + "; ".join(map(str, library.errors)))
-    recorder = _recorder(config, library)
-    window_ref: list[KioskWindow] = []
-    store = ShareStore(
-        ttl_s=config.link_ttl_s, on_taken=lambda: window_ref[0].picture_downloaded() if window_ref else None
-    )
-    host, port = config.share_host_port
-    server = ShareServer(
-        store, host, port, requests_per_minute=config.share_requests_per_minute, phone_url=config.phone_url
-    )
-    try:
-        server.start()
-    except OSError as exc:
-        raise TryonError(f"share_bind {config.share_bind}: cannot listen there ({exc})") from None
-    window = KioskWindow(library, config, share_server=server, store=store, recorder=recorder)
-    window_ref.append(window)
-    screen = app.primaryScreen()
-    if screen is not None:
-        window.setGeometry(screen.geometry())  # without a window manager showFullScreen alone does not resize
-    # The system stopping the kiosk ends it as the operator's PIN would: session ended, pictures dropped, server down.
-    stop_signals.received.connect(window.exit_kiosk)
-    stop_signals.received.connect(app.quit)
-    window.showFullScreen()
-    window.start()
-    return int(app.exec())
+            server.start()
+        except OSError as exc:
+            raise TryonError(f"share_bind {config.share_bind}: cannot listen there ({exc})") from None
+        window = KioskWindow(library, config, share_server=server, store=store, recorder=recorder)
+        window_ref.append(window)
+        screen = app.primaryScreen()
+        if screen is not None:
+            window.setGeometry(screen.geometry())  # without a window manager showFullScreen alone does not resize
+        # The system stopping the kiosk ends it as the operator's PIN would: session ended, pictures dropped, server
+        # down.
+        stop_signals.received.connect(window.exit_kiosk)
+        stop_signals.received.connect(app.quit)
+        window.showFullScreen()
+        window.start()
+        return int(app.exec())
