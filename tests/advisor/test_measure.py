@@ -100,6 +100,14 @@ def test_public_domain_portraits_order_by_depth(astronaut, landmarker) -> None: 
     assert measure(landmarker, portrait).ita_deg < measure(landmarker, astronaut).ita_deg - 10.0
 
 
+def test_a_black_and_white_photo_has_no_undertone_to_tell(astronaut, landmarker) -> None:  # noqa: ANN001
+    grey = cv2.cvtColor(cv2.cvtColor(np.asarray(astronaut), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    colours = measure(landmarker, grey)
+    assert colours.undertone == "unsure"  # the eye-white correction would only invent a hue
+    assert "no colour (black and white)" in " ".join(colours.light_notes)
+    assert measure(landmarker, astronaut).undertone == "warm"  # as docs/advisor.md says (h 46.4°)
+
+
 @pytest.mark.parametrize(
     ("light", "gains", "words"),
     [

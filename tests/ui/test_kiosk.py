@@ -205,6 +205,7 @@ def test_for_you_in_the_kiosk_picks_and_applies_a_shade(qtbot, kiosk: KioskWindo
         ('exit_pin = "4071"\nidle_reset_s = 2\n', "idle_reset_s: must be a number of seconds from 5"),
         ("idle_reset_s = 30\n", "exit_pin: missing"),
         ("exit_pin = 4071\n", "exit_pin: must be 4–8 digits in quotes"),
+        ('exit_pin = "4071\\n"\n', "exit_pin: must be 4–8 digits in quotes"),  # a PIN no one could type
         ('exit_pin = "4071"\nshare_bind = "localhost:80"\n', "share_bind: HOST must be an IP address"),
         ('exit_pin = "4071"\nshare_bind = "127.0.0.1:99999"\n', "share_bind: must be HOST:PORT"),
         ('exit_pin = "4071"\n[server]\nport = 1\n', "server: sections are not used"),
@@ -222,6 +223,16 @@ def test_config_errors_are_one_line_naming_the_key(tmp_path: Path, text: str, me
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert message in err
+
+
+def test_a_wildcard_share_address_is_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    for bind, warned in (("0.0.0.0:8765", True), ("[::]:8765", True), ("192.168.1.20:8765", False)):
+        path.write_text(f'exit_pin = "4071"\nshare_bind = "{bind}"\n', encoding="utf-8")
+        warning = load_config(path).share_bind_warning
+        assert (warning is not None) == warned
+    path.write_text('exit_pin = "4071"\nshare_bind = "0.0.0.0:8765"\n', encoding="utf-8")
+    assert "served on every network this machine is on" in load_config(path).share_bind_warning
 
 
 def test_a_good_config_keeps_its_values(tmp_path: Path) -> None:

@@ -87,13 +87,8 @@ def test_frames_out_of_bounds_are_refused_not_processed(server: BackgroundServer
     assert "error" in json.loads(phone.receive())
     phone.send_bytes(jpeg(np.zeros((2200, 3000, 3), np.uint8)))  # bigger than 1920 px
     assert "error" in json.loads(phone.receive())
-    frame = jpeg(DemoSource(size_wh=(640, 480)).frame(0))
-    replies = []
-    for _ in range(4):  # faster than 30 fps: the extra frames are dropped, not queued
-        phone.send_bytes(frame)
-        replies.append(phone.receive())
-    assert any(isinstance(r, str) and json.loads(r).get("skipped") for r in replies)
     phone.close()
+    # Frames over 30 a second are dropped unread, not queued: test_hostile_clients.py, with a clock the test moves.
 
 
 def test_saving_returns_a_one_time_full_resolution_link(server: BackgroundServer, ws_client) -> None:  # noqa: ANN001

@@ -121,8 +121,9 @@ def test_each_client_is_rate_limited(server: ShareServer, picture: bytes, clock:
     assert get(server, f"/s/{token}")[0] == 200
 
 
-def test_tokens_are_128_bit_random(server: ShareServer, picture: bytes) -> None:
-    tokens = {server.store.add(picture, ["A"]) for _ in range(200)}
+def test_tokens_are_128_bit_random(picture: bytes) -> None:
+    store = ShareStore(ttl_s=600, max_pictures=200)
+    tokens = {store.add(picture, ["A"]) for _ in range(200)}
     assert len(tokens) == 200
     assert all(len(t) == 22 for t in tokens)
     bits = np.unpackbits(np.frombuffer(b"".join(t.encode() for t in tokens), np.uint8))

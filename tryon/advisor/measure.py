@@ -80,6 +80,7 @@ _UNCHECKED = 0.55
 # factors below this), the undertone is reported as "unsure" instead of guessed.
 MIN_TRUST_FOR_UNDERTONE = 0.55
 MIN_CONFIDENCE_FOR_UNDERTONE = 0.3  # ... and when the light is poor in any other way
+_COLOURLESS_SKIN_CHROMA = 2.0  # skin this grey before any correction: a black-and-white picture (real skin: C* 10-30)
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,10 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
     if clipped > 0.2:  # medians hold until half the skin is saturated
         factors.append((float(np.clip(1.0 - 3.0 * (clipped - 0.2), 0.3, 0.95)), "parts of the face are over-exposed"))
     raw_lightness = float(linear_to_lab(raw_skin)[0])
+    # A black-and-white picture has no hue to read (the eye-white correction would only invent one).
+    colourless = float(chroma(linear_to_lab(raw_skin))) < _COLOURLESS_SKIN_CHROMA
+    if colourless:
+        factors.append((0.5, "the picture has no colour (black and white)"))
     if raw_lightness < 22:
         factors.append((float(np.clip(raw_lightness / 22, 0.2, 1.0)), "the face is in deep shadow or the room is dark"))
     cheek_gap = float(np.nanmedian([abs(s.cheek_lightness[0] - s.cheek_lightness[1]) for s in samples]))
@@ -384,7 +389,9 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
         ita_deg=ita,
         skin_hue_deg=hue,
         undertone=undertone_of(hue, float(chroma(skin_lab)))
-        if light.colour_trust >= MIN_TRUST_FOR_UNDERTONE and confidence >= MIN_CONFIDENCE_FOR_UNDERTONE
+        if light.colour_trust >= MIN_TRUST_FOR_UNDERTONE
+        and confidence >= MIN_CONFIDENCE_FOR_UNDERTONE
+        and not colourless
         else "unsure",
         depth=depth_name(ita),
         confidence=confidence,

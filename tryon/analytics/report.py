@@ -21,7 +21,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from tryon.analytics.schema import catalog_shades, events
-from tryon.analytics.store import Store, safe_cell
+from tryon.analytics.store import AnalyticsError, Store, safe_cell
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,24 @@ class Report:
     catalog: str | None
 
 
+def _check_catalog(store: Store, catalog: str) -> None:
+    """A catalog the database knows (its shades were recorded, or its events were), else a clear error: a report
+    of nothing for a mistyped name would look like a catalog nobody tried."""
+    with store.engine.connect() as connection:
+        known = set(connection.execute(sa.select(catalog_shades.c.catalog_id).distinct()).scalars())
+        known |= set(connection.execute(sa.select(events.c.catalog_id).distinct()).scalars()) - {None, ""}
+    if catalog not in known:
+        listed = "; ".join(f'"{name}"' for name in sorted(known)) or "none: no events recorded yet"
+        raise AnalyticsError(f"--catalog {catalog!r}: not in this database; its catalogs: {listed}")
+
+
 def build_report(store: Store, *, since: datetime.datetime | None = None, catalog: str | None = None) -> Report:
     """Compute the report's numbers from the store (filters: events at or after `since`, one catalog id)."""
     conditions = []
     if since is not None:
         conditions.append(events.c.at >= since)
     if catalog is not None:
+        _check_catalog(store, catalog)
         conditions.append(sa.or_(events.c.catalog_id == catalog, events.c.kind.in_(("session_start", "session_end"))))
     where = sa.and_(sa.true(), *conditions)
     with store.engine.connect() as connection:

@@ -7,11 +7,13 @@ killed writer leaves the file openable (the write-ahead log is replayed on the n
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
+import fcntl
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -47,9 +49,20 @@ def url_of(text: str) -> str:
     return text if "://" in text else sqlite_url(Path(text))
 
 
-def _engine(url: str) -> sa.Engine:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL; None for another database."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    path = sqlite_path(url)
+    if path is not None and read_only:
+        # Opened as a reader: nothing is written (not even the journal mode), so a file this user may only read
+        # opens too. `mode=ro` shares the writers' locks; where the -shm file cannot be made, `immutable=1` reads
+        # the file as it is (no one can be writing to a file no one may write).
+        query = "mode=ro" if os.access(path.parent, os.W_OK) or Path(f"{path}-shm").exists() else "immutable=1"
+        return sa.create_engine(f"sqlite:///file:{path}?{query}&uri=true", connect_args={"timeout": 30})
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 
@@ -73,9 +86,27 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # one migrating process at a time, per database
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7319372)"))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: sa.Engine) -> Iterator[None]:
+    """For an SQLite file: an exclusive lock on the file itself (flock, apart from SQLite's own fcntl locks) while
+    its schema is made or migrated. Two processes opening a new file at once raced: "table events already exists"."""
+    path = sqlite_path(engine.url.render_as_string())
+    if path is None:
+        yield
+        return
+    with open(path, "ab") as held:  # creates the file if absent: SQLite takes an empty file as a new database
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -88,11 +119,19 @@ def current_revision(engine: sa.Engine) -> str | None:
 class Store:
     """An open analytics database. Thread-safe (SQLAlchemy's pool); `close()` when done."""
 
-    def __init__(self, url: str, *, migrate_to: str = "head") -> None:
+    def __init__(self, url: str, *, migrate_to: str = "head", read_only: bool = False) -> None:
+        """`read_only`: only read (reports, exports): the database is not migrated and must already be at the
+        newest schema."""
         self.url = url
-        self.engine = _engine(url)
+        self.engine = _engine(url, read_only=read_only)
         try:
-            migrate(self.engine, migrate_to)
+            if not read_only:
+                migrate(self.engine, migrate_to)
+            elif (found := current_revision(self.engine)) != HEAD:
+                raise AnalyticsError(
+                    f"{_safe(url)}: the analytics database is at schema {found}, not {HEAD}; open it once with "
+                    "write access (e.g. start the app or the kiosk that records to it) to bring it up to date"
+                )
         except sa.exc.SQLAlchemyError as exc:
             reason = getattr(exc, "orig", None) or exc
             raise AnalyticsError(f"{_safe(url)}: cannot open or migrate the analytics database ({reason})") from None
@@ -171,6 +210,19 @@ def _safe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open (creating and migrating as needed) the analytics database at `url` (default: the per-user file)."""
-    return Store(url or default_url())
+def open_store(url: str | None = None, *, must_exist: bool = False, writes: bool = True) -> Store:
+    """Open the analytics database at `url` (default: the per-user file), creating and migrating it as needed.
+
+    `must_exist`: for commands that read or delete, an SQLite file that is not there is an error, not a new empty
+    database (a mistyped path would otherwise report "0 events"). Without `writes` (reports, exports) a file this
+    user may not write is opened read-only; with it, that is an error saying so."""
+    url = url or default_url()
+    path = sqlite_path(url)
+    if path is None:
+        return Store(url)
+    if must_exist and not path.is_file():
+        raise AnalyticsError(f"{path}: no analytics database there (give --db the file the app or kiosk writes)")
+    writable = not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    if not writable and writes:
+        raise AnalyticsError(f"{path}: this user may only read the analytics database; changing it needs write access")
+    return Store(url, read_only=not writable)

@@ -202,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except TryonError as exc:
             print(f"tryon: error: {exc}", file=sys.stderr)
             return 1
+        except BrokenPipeError:  # `tryon advise photo.jpg | head -3`: the reader has gone, which is no error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush does not fail again
+            return 128 + signal.SIGPIPE
         except KeyboardInterrupt as exc:
             signum = exc.signum if isinstance(exc, interrupts.Interrupted) else signal.SIGINT
             print("tryon: interrupted" if signum == signal.SIGINT else "tryon: stopped (SIGTERM)", file=sys.stderr)

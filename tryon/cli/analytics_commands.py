@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tryon.cli.common import int_in_range
 from tryon.errors import TryonError
 from tryon.files import check_output, write_text
 
@@ -31,18 +32,28 @@ def date_arg(text: str) -> datetime.datetime:
     return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    from tryon.analytics.store import default_url, open_store
+def _store(args: argparse.Namespace, *, creates: bool = False, writes: bool = False) -> Store:
+    """The database of `--db`: only a command that `creates` events may start a new one; one that only reads opens
+    a file this user may not write read-only."""
+    from tryon.analytics.store import open_store
 
-    return open_store(args.db or default_url())
+    return open_store(args.db, must_exist=not creates, writes=creates or writes)
+
+
+def _database_file(args: argparse.Namespace) -> list[Path]:
+    """The SQLite file `--db` names (as an input no output may overwrite)."""
+    from tryon.analytics.store import default_url, sqlite_path
+
+    path = sqlite_path(args.db or default_url())
+    return [] if path is None else [path]
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from tryon.analytics.report import build_report, render_csv, render_html
 
-    check_output(args.output, suffixes=(".html", ".htm"))
+    check_output(args.output, suffixes=(".html", ".htm"), inputs=_database_file(args))
     if args.csv is not None:
-        check_output(args.csv, suffixes=(".csv",))
+        check_output(args.csv, suffixes=(".csv",), inputs=_database_file(args))
     store = _store(args)
     try:
         started = time.perf_counter()
@@ -64,7 +75,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from tryon.cli.common import shade_library
 
     library = shade_library(args)
-    store = _store(args)
+    store = _store(args, creates=True)
     try:
         store.record_catalogs(catalog_versions(library.catalogs), utc_now() - datetime.timedelta(days=60))
         started = time.perf_counter()
@@ -86,7 +97,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     if args.output is not None:
-        check_output(args.output, suffixes=(".csv",))
+        check_output(args.output, suffixes=(".csv",), inputs=_database_file(args))
     store = _store(args)
     try:
         text = store.export_csv(args.since)
@@ -105,7 +116,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     if sum((args.simulated, args.before is not None, args.older_than_days is not None)) != 1:
         raise TryonError("say what to delete, one of: --before DATE, --older-than-days N, --simulated")
-    store = _store(args)
+    store = _store(args, writes=True)
     try:
         if args.simulated:
             deleted = store.delete_simulated()
@@ -132,8 +143,10 @@ def add_commands(commands: argparse._SubParsersAction, catalog_option: argparse.
     actions = analytics.add_subparsers(dest="action", required=True, metavar="ACTION")
     simulate = actions.add_parser("simulate", parents=[catalog_option], help="add seeded simulated sessions (marked)")
     simulate.add_argument("--db", type=db_url, help=db_help)
-    simulate.add_argument("--events", type=int, required=True, help="about how many events")
-    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument(
+        "--events", type=int_in_range(1, 100_000_000), required=True, help="about how many events (1 to 100 million)"
+    )
+    simulate.add_argument("--seed", type=int_in_range(0, 2**32 - 1), default=1, help="0 to 2³²−1 (default 1)")
     simulate.set_defaults(run=cmd_simulate)
     export = actions.add_parser("export", help="every event as CSV (spreadsheet-safe)")
     export.add_argument("--db", type=db_url, help=db_help)
@@ -143,6 +156,8 @@ def add_commands(commands: argparse._SubParsersAction, catalog_option: argparse.
     purge = actions.add_parser("purge", help="delete events: older than a day or an age, or the simulated ones")
     purge.add_argument("--db", type=db_url, help=db_help)
     purge.add_argument("--before", type=date_arg)
-    purge.add_argument("--older-than-days", type=float)
+    purge.add_argument(
+        "--older-than-days", type=int_in_range(1, 36_500), help="delete events older than this many days (1–36500)"
+    )
     purge.add_argument("--simulated", action="store_true")
     purge.set_defaults(run=cmd_purge)

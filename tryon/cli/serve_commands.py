@@ -24,6 +24,22 @@ def bind_arg(text: str) -> tuple[str, int]:
     return host.strip("[]"), number
 
 
+def _check_certificate(certfile: str, keyfile: str) -> None:
+    """Refuse, before anything starts, a certificate and key that TLS cannot use (uvicorn would fail on its
+    thread with a traceback, and the failure would read like a busy address)."""
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except ssl.SSLError:
+        raise TryonError(
+            f"--cert {certfile} --key {keyfile}: not a PEM certificate and its matching private key "
+            "(or use --self-signed)"
+        ) from None
+    except OSError as exc:
+        raise TryonError(f"--cert {certfile} --key {keyfile}: cannot read ({exc.strerror})") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from tryon.web.phone import phone_app
     from tryon.web.share import BackgroundServer
@@ -42,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if not Path(path).is_file():
                 raise TryonError(f"{path}: file not found")
         certfile, keyfile = str(args.cert), str(args.key)
+        _check_certificate(certfile, keyfile)
     library = shade_library(args)
     recorder = server = None
     # Ctrl-C or SIGTERM (tryon.interrupts), whenever it comes, ends here: the server stops, its phones' sessions

@@ -91,6 +91,8 @@ def run_soak(frames: int, *, progress: object = None) -> SoakReport:
                 token = store.add(
                     encode_image(picture, metadata=TryonMetadata.from_shade(shade, intensity=0.85)), [shade.name]
                 )
+                if token is None:
+                    raise RuntimeError("the share store refused a picture: pictures are not being released")
                 store.take(token)
                 store.clear()
                 pipeline.reset()

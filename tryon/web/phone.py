@@ -18,25 +18,34 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import json
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
 
 from tryon.catalog.model import Shade
-from tryon.web.share import TOKEN_PATTERN, RateLimiter, ShareStore
+from tryon.web.share import TOKEN_PATTERN, RateLimiter, ShareStore, one_time_picture
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FRAME_BYTES = 2_000_000  # one JPEG message
 MAX_FRAME_SIDE_PX = 1920
-MIN_FRAME_INTERVAL_S = 1 / 30  # frames above 30 fps are dropped
+MIN_FRAME_SIDE_PX = 64
+MAX_CONTROL_BYTES = 1024  # one JSON control message
+MAX_PICTURES_PER_PHONE = 10  # pictures one phone may have waiting for download
+# What one phone may send, of every kind: frames (a picture to save is a frame too) at most 30 a second, controls
+# (a slider dragged sends a stream of them) 100 a second in bursts of 40. Over it a message is dropped unread.
+FRAMES_PER_S, FRAME_BURST = 30.0, 2  # a burst of 2: a picture to save right after a frame
+CONTROLS_PER_S, CONTROL_BURST = 100.0, 40
 IDLE_CLOSE_S = 20.0  # a connected phone that sends nothing for this long is let go
 ADVICE_FRAMES = 8  # frames the advisor measures the face over
 _SECURITY_HEADERS = {
@@ -74,13 +83,63 @@ class PhoneSessions:
 
 
 def decode_frame(data: bytes) -> np.ndarray | None:
-    """A JPEG (or PNG) message as RGB uint8, or None if it is not a picture within the size bounds."""
-    if not data or len(data) > MAX_FRAME_BYTES:
+    """A JPEG message as RGB uint8, or None if it is not a whole JPEG of 64–1920 px a side within 2 MB (a PNG, a
+    truncated or header-patched file). The size is checked from the header before a pixel is decoded: a 700-byte
+    file can claim 32000 × 32000 pixels (4 GB)."""
+    if not data or len(data) > MAX_FRAME_BYTES or not data.startswith(b"\xff\xd8"):
         return None
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None or max(bgr.shape[:2]) > MAX_FRAME_SIDE_PX or min(bgr.shape[:2]) < 64:
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked here
+            with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
+                width, height = image.size  # from the header: nothing is decoded yet
+                if max(width, height) > MAX_FRAME_SIDE_PX or min(width, height) < MIN_FRAME_SIDE_PX:
+                    return None
+                rgb = image.convert("RGB")  # decodes; a truncated file raises here (OpenCV would pad it grey)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
-    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    return np.ascontiguousarray(np.asarray(rgb))
+
+
+class TokenBucket:
+    """At most `per_s` events a second on average, `burst` at once (`clock` seconds, injectable for tests)."""
+
+    def __init__(self, per_s: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._per_s, self._burst, self._clock = per_s, float(burst), clock
+        self._tokens, self._at = float(burst), clock()
+
+    def allow(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._per_s)
+        self._at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+
+class PhoneBudget:
+    """What one connected phone may send: every message passes `allow` before it is read (decoded, parsed or
+    applied), so none can go round it — pictures to save included — and `take_picture` caps what it may leave
+    waiting in the store."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.frames = TokenBucket(FRAMES_PER_S, FRAME_BURST, clock=clock)
+        self.controls = TokenBucket(CONTROLS_PER_S, CONTROL_BURST, clock=clock)
+        self.pictures = 0
+
+    def allow(self, message: Mapping[str, Any]) -> bool:
+        if message.get("text") is not None:
+            return len(message["text"]) <= MAX_CONTROL_BYTES and self.controls.allow()
+        return self.frames.allow()
+
+    def take_picture(self) -> bool:
+        if self.pictures >= MAX_PICTURES_PER_PHONE:
+            return False
+        self.pictures += 1
+        return True
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = 80) -> bytes:
@@ -186,9 +245,11 @@ def phone_app(
     store: ShareStore | None = None,
     requests_per_minute: int = 600,
     recorder: Any = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Any:
     """The Starlette app: the page and its static files, /shades.json, the /ws stream, and one-time saved
-    pictures at /p/TOKEN (the share server's rules: no listing, no traversal, no bodies, rate limit)."""
+    pictures at /p/TOKEN (the share server's rules: no listing, no traversal, no bodies, rate limit). `clock`
+    (seconds) paces each phone's messages; injectable for tests."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -227,13 +288,17 @@ def phone_app(
         return Response(png, media_type="image/png", headers={"cache-control": "max-age=3600"})
 
     async def saved(request: Request) -> Response:
-        picture = pictures.take(request.path_params["token"])
+        picture = one_time_picture(pictures, request.path_params["token"], request.method)
         if picture is None:
             return PlainTextResponse("This picture was already downloaded or has expired", 410)
         headers = {**_SECURITY_HEADERS, "content-disposition": 'attachment; filename="tryon.jpg"'}
         return Response(picture.jpeg, media_type="image/jpeg", headers=headers)
 
     async def stream(websocket: WebSocket) -> None:
+        origin = websocket.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
+            await websocket.close(code=1008)  # another site's page driving a shopper's browser: refused (403)
+            return
         session_id = sessions.open()
         await websocket.accept()
         if session_id is None:
@@ -245,31 +310,35 @@ def phone_app(
         try:
             session = await loop.run_in_executor(None, PhoneSession, by_id, recorder)
             session.record("session_start")
-            await websocket.send_text(json.dumps({"hello": {"shade": session.shade.id, "max_fps": 30}}))
+            await websocket.send_text(json.dumps({"hello": {"shade": session.shade.id, "max_fps": int(FRAMES_PER_S)}}))
             saving = False
-            last_frame_at = 0.0
+            budget = PhoneBudget(clock)
             while True:
                 message = await asyncio.wait_for(websocket.receive(), timeout=IDLE_CLOSE_S)
                 if message["type"] == "websocket.disconnect":
                     break
+                if not budget.allow(message):
+                    await websocket.send_text(json.dumps({"skipped": True}))  # over its budget: dropped unread
+                    continue
                 if message.get("text") is not None:
                     saving = _apply_control(session, message["text"], by_id) or saving
                     continue
-                frame = decode_frame(message.get("bytes") or b"")
+                frame = await loop.run_in_executor(None, decode_frame, message.get("bytes") or b"")
                 if frame is None:
                     await websocket.send_text(json.dumps({"error": "not a JPEG frame within 64–1920 px and 2 MB"}))
                     continue
                 if saving:
                     saving = False
+                    if not budget.take_picture():
+                        await websocket.send_text(json.dumps({"error": "too many pictures saved; download them"}))
+                        continue
                     jpeg = await loop.run_in_executor(None, session.picture, frame)
                     token = pictures.add(jpeg, [session.shade.name])
+                    if token is None:
+                        await websocket.send_text(json.dumps({"error": "the picture store is full; try again soon"}))
+                        continue
                     await websocket.send_text(json.dumps({"picture": f"/p/{token}"}))
                     continue
-                now = time.monotonic()
-                if now - last_frame_at < MIN_FRAME_INTERVAL_S:
-                    await websocket.send_text(json.dumps({"skipped": True}))  # over 30 fps: dropped
-                    continue
-                last_frame_at = now
                 painted, advice = await loop.run_in_executor(None, session.paint, frame)
                 await websocket.send_bytes(await loop.run_in_executor(None, encode_jpeg, painted))
                 if advice is not None:
@@ -333,7 +402,7 @@ def _apply_control(session: PhoneSession, text: str, by_id: dict[str, Shade]) ->
     """Apply a JSON control message; True when it asks to save the next frame."""
     try:
         control = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack (a hostile message)
         return False
     if not isinstance(control, dict):
         return False
@@ -341,7 +410,7 @@ def _apply_control(session: PhoneSession, text: str, by_id: dict[str, Shade]) ->
     if shade is not None:
         session.shade = shade
     intensity = control.get("intensity")
-    if isinstance(intensity, int | float) and 0.0 <= intensity <= 1.0:
+    if isinstance(intensity, int | float) and not isinstance(intensity, bool) and 0.0 <= intensity <= 1.0:
         session.intensity = float(intensity)
     if isinstance(control.get("before"), bool):
         session.before = bool(control["before"])

@@ -23,7 +23,6 @@ from typing import Any
 TOKEN_BYTES = 16  # 128 bits from `secrets`
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{22}"  # token_urlsafe(16): 22 characters
 MAX_REQUEST_BODY_BYTES = 0  # the server takes only GET and HEAD: any body is refused
-MAX_HEADER_BYTES = 8192
 _SPENT_MEMORY_S = 24 * 3600.0  # how long a spent or expired token answers 410 instead of 404
 
 Clock = Callable[[], float]
@@ -39,25 +38,41 @@ class SharedPicture:
     expires_at: float
 
 
+MAX_PICTURES = 100  # held at once, in all (a store is one kiosk's or one phone server's)
+MAX_PICTURE_BYTES = 64 * 1024 * 1024
+
+
 class ShareStore:
-    """Pictures by one-time token, in memory, thread-safe. `clock` is injectable for tests."""
+    """Pictures by one-time token, in memory, thread-safe, at most `max_pictures` and `max_bytes` at once. `clock` is
+    injectable for tests."""
 
     def __init__(
-        self, *, ttl_s: float = 600.0, clock: Clock = time.monotonic, on_taken: Callable[[], None] | None = None
+        self,
+        *,
+        ttl_s: float = 600.0,
+        clock: Clock = time.monotonic,
+        on_taken: Callable[[], None] | None = None,
+        max_pictures: int = MAX_PICTURES,
+        max_bytes: int = MAX_PICTURE_BYTES,
     ) -> None:
         """`on_taken` is called (on the server's thread) each time a picture is downloaded."""
         self.ttl_s = ttl_s
+        self.max_pictures, self.max_bytes = max_pictures, max_bytes
         self._clock = clock
         self._on_taken = on_taken
         self._lock = threading.Lock()
         self._pictures: dict[str, SharedPicture] = {}
         self._spent: dict[str, float] = {}  # sha256(token) → when to forget it (the token itself is not kept)
 
-    def add(self, jpeg: bytes, shade_names: Sequence[str]) -> str:
-        """Hold `jpeg` for one download; returns its token (22 URL-safe characters, 128 random bits)."""
+    def add(self, jpeg: bytes, shade_names: Sequence[str]) -> str | None:
+        """Hold `jpeg` for one download; returns its token (22 URL-safe characters, 128 random bits), or None when
+        the store is full (the pictures waiting are never dropped to make room)."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._lock:
             self._expire_locked()
+            held = sum(len(p.jpeg) for p in self._pictures.values())
+            if len(self._pictures) >= self.max_pictures or held + len(jpeg) > self.max_bytes:
+                return None
             self._pictures[token] = SharedPicture(jpeg, tuple(shade_names), self._clock() + self.ttl_s)
         return token
 
@@ -113,6 +128,12 @@ class ShareStore:
             self._spend_locked(token)
         for digest in [d for d, until in self._spent.items() if until <= now]:
             del self._spent[digest]
+
+
+def one_time_picture(store: ShareStore, token: str, method: str) -> SharedPicture | None:
+    """The picture a one-time link delivers: a GET takes it (the link is spent), a HEAD only looks — chat apps'
+    link previewers send HEAD, and must not burn the shopper's picture."""
+    return store.peek(token) if method == "HEAD" else store.take(token)
 
 
 def _digest(token: str) -> str:
@@ -234,7 +255,7 @@ def share_app(
 
     async def download(request: Request) -> Response:
         token = request.path_params["token"]
-        picture = store.take(token)
+        picture = one_time_picture(store, token, request.method)
         if picture is None:
             return gone_or_missing(token)
         headers = {**_SECURITY_HEADERS, "content-disposition": 'attachment; filename="tryon.jpg"'}
@@ -288,12 +309,15 @@ def share_app(
 
 class BackgroundServer:
     """An ASGI `app` served by uvicorn on a background thread at `host:port` (port 0: any free port), over TLS
-    when `ssl_certfile`/`ssl_keyfile` are given. No access log: URLs carry tokens."""
+    when `ssl_certfile`/`ssl_keyfile` are given, with `tryon.web.guard`'s connection rules. No access log: URLs
+    carry tokens."""
 
     def __init__(
         self, app: Any, host: str, port: int, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
     ) -> None:
         import uvicorn
+
+        from tryon.web.guard import MAX_HEADER_BYTES, GuardedH11Protocol
 
         config = uvicorn.Config(
             app,
@@ -301,6 +325,7 @@ class BackgroundServer:
             port=port,
             access_log=False,
             log_level="warning",
+            http=GuardedH11Protocol,  # header deadline and size, connections per client address
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
             limit_concurrency=64,
             timeout_keep_alive=5,

@@ -32,6 +32,8 @@ def _recorder(config: KioskConfig, library: ShadeLibrary) -> Recorder:
 def run_kiosk(config: KioskConfig) -> int:
     """Run the kiosk until the operator exits (PIN) or the system stops it (SIGTERM/SIGINT); the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if config.share_bind_warning:
+        logging.getLogger("tryon.kiosk").warning(config.share_bind_warning)
     with application("Tryon kiosk") as (app, stop_signals):
         library = load_library(*config.catalogs)
         if not library.shades:

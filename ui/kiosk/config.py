@@ -48,6 +48,18 @@ class KioskConfig:
         return host.strip("[]"), int(port)
 
     @property
+    def share_bind_warning(self) -> str | None:
+        """What the operator should hear about `share_bind`, if anything: a wildcard address serves the shoppers'
+        pictures on every network this machine is on, not only the shop's."""
+        host, port = self.share_host_port
+        if not ipaddress.ip_address(host).is_unspecified:
+            return None
+        return (
+            f"share_bind {self.share_bind}: the pictures are served on every network this machine is on; give "
+            f"this machine's address on the shop's network instead (e.g. 192.168.1.20:{port})"
+        )
+
+    @property
     def share_base_url(self) -> str:
         """Where phones reach the share server: `share_url`, else http://`share_bind`."""
         if self.share_url:
@@ -68,7 +80,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "pin_attempts": (1, 20),
     "max_faces": (1, 4),
 }
-_PIN = re.compile(r"^[0-9]{4,8}$")
+_PIN = re.compile(r"[0-9]{4,8}")  # with fullmatch: `^…$` and match() let "4071\n" through, a PIN no one can type
 
 
 def _problem(path: Path, key: str, message: str) -> KioskConfigError:
@@ -100,7 +112,7 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key == "exit_pin":
-            if not isinstance(value, str) or not _PIN.match(value):
+            if not isinstance(value, str) or not _PIN.fullmatch(value):
                 raise _problem(path, key, f'must be 4–8 digits in quotes, e.g. "4071", got {value!r}')
         elif key in _NUMBER_RANGES:
             low, high = _NUMBER_RANGES[key]

@@ -399,6 +399,10 @@ class KioskWindow(QWidget):
         if not self.session.active:
             return  # the shopper left while it was encoding: keep nothing
         token = self.store.add(jpeg, names)
+        if token is None:  # a hundred pictures waiting already: this shopper has plenty to download
+            self.qr_text.setText("Too many pictures are waiting to be downloaded: scan one of them first.")
+            self.qr_text.setVisible(True)
+            return
         self.share_url = f"{self.config.share_base_url}/s/{token}"
         self.qr.setPixmap(qr_pixmap(self.share_url, 320))
         minutes = round(self.config.link_ttl_s / 60)

@@ -98,11 +98,14 @@ function connect() {
     if (typeof event.data === "string") {
       const data = JSON.parse(event.data);
       if (data.error === "busy") { say("All try-on spots are taken. Please try again in a minute."); return; }
-      if (data.error) say(data.error);
+      if (data.error) { say(data.error); if (saving) { saving = false; save.disabled = false; } }
       if (data.hello) { say(""); choose(data.hello.shade); }
       if (data.picture) { download(data.picture); saving = false; save.disabled = false; }
       if (data.advice) showAdvice(data.advice);
-      if (data.skipped) waiting = false;
+      if (data.skipped) {  // over the server's 30 messages a second: dropped unread (a picture to save is sent again)
+        waiting = false;
+        if (saving) { setTimeout(() => sendFrame(true), 40); return; }
+      }
       if (!saving && !waiting) requestAnimationFrame(() => sendFrame(false));
       return;
     }
