@@ -22,6 +22,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tryon.catalog.library import load_library
+from tryon.errors import TryonError
 from ui.app import MainWindow
 
 
@@ -106,47 +107,21 @@ def run_gui_bench(
         window.show()
         started = time.perf_counter()
         window.start()
-        while window.displayed_count == 0 and time.perf_counter() - started < 30:
-            _wait(0.01)
-        first_frame_ms = (time.perf_counter() - started) * 1000
-        window.shades.select_shade("mv-ruby-hour")
-        views: dict[str, ViewBench] = {}
-        stalls: list[float] = []
-        clock = QElapsedTimer()
-        timer = QTimer()
-        timer.timeout.connect(lambda: stalls.append(clock.restart()))
-        for mode in modes:
-            window.set_mode(mode)
-            _wait(1.5)  # warm-up after the switch
-            window.display_latencies_ms.clear()
-            count0, dropped0 = window.displayed_count, window.last_frame.dropped
-            replaced0 = window.worker.frames_replaced
-            stalls.clear()
-            clock.start()
-            timer.start(5)
-            t0 = time.perf_counter()
-            _wait(seconds)
-            elapsed = time.perf_counter() - t0
-            timer.stop()
-            latencies = np.array(window.display_latencies_ms)
-            gaps_ms = np.array(stalls[1:] or [0], dtype=np.float64)
-            views[mode] = ViewBench(
-                displayed_fps=round((window.displayed_count - count0) / elapsed, 1),
-                latency_ms_p50=round(float(np.percentile(latencies, 50)), 1),
-                latency_ms_p95=round(float(np.percentile(latencies, 95)), 1),
-                latency_ms_max=round(float(latencies.max()), 1),
-                dropped_frames=window.last_frame.dropped - dropped0,
-                replaced_frames=window.worker.frames_replaced - replaced0,
-                ui_stall_ms_max=float(gaps_ms.max()),
-                ui_stall_ms_p99=round(float(np.percentile(gaps_ms, 99)), 1),
-            )
-        timer.timeout.disconnect()
-        cycler.stop()
-        window.stop()
-        recorded = recorder.written if recorder is not None else None
-        window.close()
-        del window, timer, cycler
-        gc.collect()  # drop the window's Python wrappers while Qt is still up, not during interpreter exit
+        try:
+            while window.displayed_count == 0:
+                if time.perf_counter() - started > _PATIENCE_S:
+                    raise TryonError(f"the window showed no frame in {_PATIENCE_S:.0f} s")
+                _wait(0.01)
+            first_frame_ms = (time.perf_counter() - started) * 1000
+            window.shades.select_shade("mv-ruby-hour")
+            views = {mode: _measure_view(window, mode, seconds) for mode in modes}
+        finally:
+            cycler.stop()
+            window.stop()
+            recorded = recorder.written if recorder is not None else None
+            window.close()
+            del window, cycler
+            gc.collect()  # drop the window's Python wrappers while Qt is still up, not during interpreter exit
     return GuiBenchReport(
         platform=app.platformName(),
         source_fps=demo_fps,
@@ -154,6 +129,42 @@ def run_gui_bench(
         first_frame_ms=round(first_frame_ms, 1),
         views=views,
         events_recorded=recorded,
+    )
+
+
+_PATIENCE_S = 60.0  # a window that shows nothing for this long is broken, not slow
+_MIN_FRAMES = 5  # a view is measured over `seconds` and at least this many frames, however slow the machine
+
+
+def _measure_view(window: MainWindow, mode: str, seconds: float) -> ViewBench:
+    """`window` in view `mode` for `seconds` (longer, if needed for `_MIN_FRAMES` frames), after a 1.5 s warm-up."""
+    window.set_mode(mode)
+    _wait(1.5)  # warm-up after the switch
+    window.display_latencies_ms.clear()
+    count0, dropped0, replaced0 = window.displayed_count, window.last_frame.dropped, window.worker.frames_replaced
+    stalls: list[float] = []
+    clock = QElapsedTimer()
+    timer = QTimer()
+    timer.timeout.connect(lambda: stalls.append(clock.restart()))
+    clock.start()
+    timer.start(5)
+    t0 = time.perf_counter()
+    while (elapsed := time.perf_counter() - t0) < seconds or window.displayed_count - count0 < _MIN_FRAMES:
+        if elapsed > _PATIENCE_S:
+            raise TryonError(f"{mode} view: fewer than {_MIN_FRAMES} frames shown in {_PATIENCE_S:.0f} s")
+        _wait(min(0.05, max(0.005, seconds - elapsed)))
+    timer.stop()
+    latencies = np.array(window.display_latencies_ms)
+    gaps_ms = np.array(stalls[1:] or [0], dtype=np.float64)
+    return ViewBench(
+        displayed_fps=round((window.displayed_count - count0) / elapsed, 1),
+        latency_ms_p50=round(float(np.percentile(latencies, 50)), 1),
+        latency_ms_p95=round(float(np.percentile(latencies, 95)), 1),
+        latency_ms_max=round(float(latencies.max()), 1),
+        dropped_frames=window.last_frame.dropped - dropped0,
+        replaced_frames=window.worker.frames_replaced - replaced0,
+        ui_stall_ms_max=float(gaps_ms.max()),
+        ui_stall_ms_p99=round(float(np.percentile(gaps_ms, 99)), 1),
     )
 
 
