@@ -265,6 +265,20 @@ def test_controls_that_are_not_controls_change_nothing(phone_server: BackgroundS
     assert any(isinstance(r, bytes) for r in replies)
 
 
+def test_a_boolean_is_not_an_intensity(library) -> None:  # noqa: ANN001
+    from types import SimpleNamespace
+
+    from tryon.web.phone import _apply_control
+
+    session = SimpleNamespace(shade=None, intensity=0.85, before=False, advice_samples=None)
+    by_id = {shade.id: shade for shade in library.shades}
+    for text in ('{"intensity": true}', '{"intensity": 2}', '{"intensity": "0.5"}', "[" * 600 + "]" * 600):
+        assert _apply_control(session, text, by_id) is False
+    assert session.intensity == 0.85
+    assert _apply_control(session, '{"intensity": 0.5, "shade": "mv-ruby-hour", "save": true}', by_id) is True
+    assert (session.intensity, session.shade.id) == (0.5, "mv-ruby-hour")
+
+
 def test_a_page_of_another_site_cannot_open_the_phone_socket(phone_server: BackgroundServer) -> None:
     with socket.create_connection(("127.0.0.1", phone_server.port), timeout=30) as sock:
         sock.sendall(
