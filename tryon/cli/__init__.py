@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--faces", type=Path, help="folder with manifest.json (layout of shared/eval)")
     evaluation.add_argument("--jitter", type=Path, help="still image: landmark jitter over video-mode frames")
     evaluation.add_argument("--frames", type=int_in_range(2), default=300, help="with --jitter: frames to run")
+    evaluation.add_argument(
+        "--motion",
+        action="store_true",
+        help="instead: lip error on moving faces (slides, rolls, zooms) and how soon lipstick appears; "
+        "the demo face, plus up to --max-faces of --faces DIR",
+    )
+    evaluation.add_argument("--max-faces", type=int_in_range(0, 100), default=4, help="with --motion (default 4)")
+    evaluation.add_argument("--seconds", type=float, default=4.0, help="with --motion: seconds per motion")
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")
     evaluation.add_argument("--overlays", type=Path, help="write engine-vs-human pictures of the worst faces here")
     evaluation.add_argument("--worst", type=int, default=8, help="with --overlays: how many faces (lowest IoU)")

@@ -18,6 +18,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         check_output(args.json)
     if args.overlays is not None and args.overlays.exists() and not args.overlays.is_dir():
         raise TryonError(f"{args.overlays}: is a file; --overlays needs a folder")
+    if args.motion:
+        return _eval_motion(args)
     if args.jitter is not None:
         jitter_result = jitter(read_image(args.jitter), frames=args.frames)
         if jitter_result.frames_with_face_raw < 2:
@@ -69,6 +71,43 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "(green: lips in both masks, red: engine only, blue: human only; yellow: paint on the mouth)",
             file=sys.stderr,
         )
+    return 0
+
+
+def _eval_motion(args: argparse.Namespace) -> int:
+    import time
+
+    from tryon.media.sources import DEMO_FACE_PATH, read_image
+    from tryon.quality.evalset import load_face, manifest_entries
+    from tryon.quality.motion import evaluate_motion
+
+    demo = ("astronaut (demo face)", read_image(DEMO_FACE_PATH))
+    faces = [demo]
+    if args.faces is not None:
+        entries = manifest_entries(args.faces)[: args.max_faces]
+        faces += [(str(entry["name"]), load_face(args.faces, entry).image) for entry in entries]
+    started = time.perf_counter()
+    report = evaluate_motion(
+        faces,
+        seconds=args.seconds,
+        acquisition_face=demo,
+        progress=lambda done, total: progress(done, total, started, "runs"),
+    )
+    print(file=sys.stderr)
+    header = f"{'motion':<26} {'filter':<7} {'mean':>6} {'p95':>6} {'max':>6} {'% mouth':>8} {'jitter':>7}"
+    print(f"{header}  (lip points, px; mean over {len(faces)} faces)")
+    for row in report.table():
+        jitter = "" if row["jitter_rms_px"] is None else f"{row['jitter_rms_px']:7.3f}"
+        print(
+            f"{row['motion']:<26} {row['filter']:<7} {row['error_px_mean']:6.2f} {row['error_px_p95']:6.2f} "
+            f"{row['error_px_max']:6.2f} {row['error_pct_mouth_mean']:8.1f} {jitter}"
+        )
+    print("frames to first lipstick / after the face came back (30 fps, paced):")
+    for detector, run in report.acquisitions:
+        print(
+            f"  {detector:<9} face {run.face_width_px:3.0f} px: {run.first_lipstick_frames} / {run.reacquired_frames}"
+        )
+    write_json(report.to_json(), args.json)
     return 0
 
 

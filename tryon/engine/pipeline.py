@@ -16,7 +16,7 @@ from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import LipMask, lip_mask
 from tryon.engine.mediapipe_model import RunningMode
 from tryon.engine.render import apply_shade
-from tryon.engine.smoothing import LandmarkSmoother
+from tryon.engine.smoothing import LandmarkSmoother, OneEuroParams
 
 KIOSK_SEARCH_EVERY_N = 6
 
@@ -107,6 +107,7 @@ class Pipeline:
         mode: RunningMode = "video",
         max_faces: int = 4,
         smoothing: bool = True,
+        smoothing_params: OneEuroParams | None = None,
         model_path: Path | None = None,
         far_faces: bool = False,
     ) -> None:
@@ -122,7 +123,7 @@ class Pipeline:
             small_face_detector="blazeface" if far_faces else "cascade",
             small_face_every_n=KIOSK_SEARCH_EVERY_N if far_faces else 30,
         )
-        self._smoother = LandmarkSmoother() if (smoothing and mode == "video") else None
+        self._smoother = LandmarkSmoother(smoothing_params) if (smoothing and mode == "video") else None
 
     def __enter__(self) -> Pipeline:
         return self

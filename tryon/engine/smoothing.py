@@ -21,15 +21,25 @@ class OneEuroParams:
 
     Speeds are normalised by the face's width in hundreds of px, so the same settings suit a
     face 150 px and 600 px wide.
+
+    Chosen by `tryon eval --motion` (docs/quality.md): MediaPipe's VIDEO mode already tracks and barely
+    jitters (0.03 px RMS on a still face with sensor noise), so the filter's job is to keep a still face's
+    lipstick perfectly still (the deadband) and otherwise to get out of the way: a steep `beta` and a fast
+    derivative make it follow a moving face within 0.1 px of the raw landmarks (the previous 1.0 Hz / 0.02
+    / 1.0 Hz trailed by 5-15 px at 120-400 px/s).
     """
 
     min_cutoff_hz: float = 1.0
-    beta: float = 0.02
-    derivative_cutoff_hz: float = 1.0
+    beta: float = 10.0
+    derivative_cutoff_hz: float = 8.0
     # Hold a point until the filtered position is this far away (px per 100 px of face width), then
     # follow it at that distance: a still face's lipstick stays perfectly still. 0.25 is below the
     # mask's edge feather (sigma ≈ 0.4 px per 100 px of face width), so the hold never shows.
     deadband_px: float = 0.25
+    # ... but only while the face is (nearly) still: the hold shrinks to nothing as the point's filtered speed
+    # rises to this (px/s per 100 px of face width; a still face's noise reads ~0.5, a slow turn 25+), so a
+    # moving face is followed without the hold's lag. None: the hold applies at every speed.
+    deadband_release_speed: float | None = 20.0
 
 
 def _smoothing_factor(dt_s: float, cutoff_hz: float) -> float:
@@ -60,6 +70,8 @@ class _FaceTrack:
         offset = self.points - self.shown
         distance = np.linalg.norm(offset, axis=1, keepdims=True)
         band = params.deadband_px * scale
+        if params.deadband_release_speed is not None:
+            band = band * np.clip(1.0 - speed / params.deadband_release_speed, 0.0, 1.0)
         self.shown = self.shown + offset * (np.maximum(distance - band, 0.0) / np.maximum(distance, 1e-12))
         return Face(points=self.shown.astype(np.float32), score=face.score)
 
