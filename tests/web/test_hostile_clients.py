@@ -19,19 +19,15 @@ import pytest
 
 from tryon.media.sources import DemoSource
 from tryon.web.guard import HEADER_TIMEOUT_S, MAX_CONNECTIONS_PER_CLIENT
-from tryon.web.phone import MAX_PICTURES_PER_PHONE, decode_frame, phone_app
+from tryon.web.phone import MAX_PICTURES_PER_PHONE, decode_frame, encode_jpeg, phone_app
 from tryon.web.share import BackgroundServer, ShareServer, ShareStore
 
 OTHER_CLIENT = "127.0.0.2"  # still loopback: another "address" for the server, the same machine
 
 
-def jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
-    return bytes(cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1])
-
-
 def bomb(width: int = 32000, height: int = 32000) -> bytes:
     """A small real JPEG whose header is patched to claim `width` × `height` pixels (~700 bytes)."""
-    data = bytearray(jpeg(np.full((64, 64, 3), 128, np.uint8), quality=10))
+    data = bytearray(encode_jpeg(np.full((64, 64, 3), 128, np.uint8), quality=10))
     sof = data.index(b"\xff\xc0")  # baseline start-of-frame: length, precision, height, width
     data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
@@ -77,13 +73,13 @@ def test_a_jpeg_claiming_a_billion_pixels_is_refused_from_its_header(monkeypatch
     for claimed in (bomb(), bomb(20000, 20000), bomb(1921, 1080)):
         assert decode_frame(claimed) is None
     assert decoded == []  # refused before any decoding
-    assert decode_frame(jpeg(DemoSource(size_wh=(640, 480)).frame(0))).shape == (480, 640, 3)
+    assert decode_frame(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(0))).shape == (480, 640, 3)
 
 
 def test_png_and_truncated_jpegs_are_not_frames() -> None:
     frame = DemoSource(size_wh=(640, 480)).frame(0)
     assert decode_frame(bytes(cv2.imencode(".png", frame)[1])) is None
-    whole = jpeg(frame)
+    whole = encode_jpeg(frame)
     assert decode_frame(whole[: len(whole) // 2]) is None  # cut short
     # Cut short with an end marker patched on, libjpeg only warns and pads the rest grey: a frame of the size its
     # header declares (within the bounds above), which costs what any frame costs. Accepted, knowingly.
@@ -106,7 +102,7 @@ def test_bombs_on_the_phone_socket_cost_no_memory_and_no_ones_page(processes, ws
     port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", serve.wait_for("Ctrl-C stops")).group(1))
     phone = ws_client(port)
     phone.receive()
-    phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(0)))
+    phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(0)))
     assert isinstance(phone.receive(), bytes)  # a real frame painted: the model is loaded, this is "idle"
     idle_mb = _rss_mb(serve.pid)
     for claimed in (bomb(), bomb(20000, 20000)) * 3:
@@ -169,7 +165,7 @@ def test_head_does_not_spend_a_phone_picture_link(phone_server: BackgroundServer
     phone = ws_client(phone_server.port)
     phone.receive()
     phone.send_text(json.dumps({"save": True}))
-    phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(1)))
+    phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(1)))
     link = json.loads(phone.receive())["picture"]
     phone.close()
     assert status_of(phone_server.port, link, method="HEAD") == 200
@@ -203,7 +199,7 @@ def test_a_phone_cannot_fill_the_picture_store(paced_server, ws_client) -> None:
     server, clock = paced_server
     phone = ws_client(server.port)
     phone.receive()
-    frame = jpeg(DemoSource(size_wh=(640, 480)).frame(2))
+    frame = encode_jpeg(DemoSource(size_wh=(640, 480)).frame(2))
     replies = []
     for _ in range(MAX_PICTURES_PER_PHONE + 5):
         clock.now += 1.0  # a second between saves: well within the budget
@@ -224,7 +220,7 @@ def test_saves_flooded_without_pause_are_dropped_unread(paced_server, ws_client,
     monkeypatch.setattr(tryon.web.phone, "decode_frame", lambda data: decoded.append(1) or real(data))
     phone = ws_client(server.port)
     phone.receive()
-    frame = jpeg(DemoSource(size_wh=(640, 480)).frame(2))
+    frame = encode_jpeg(DemoSource(size_wh=(640, 480)).frame(2))
     phone.send_text(json.dumps({"save": True}))
     for _ in range(40):
         phone.send_bytes(frame)
@@ -259,7 +255,7 @@ def test_controls_that_are_not_controls_change_nothing(phone_server: BackgroundS
     replies = []
     for index in range(3):  # the session goes on, painting with the controls that were controls
         time.sleep(1 / 30)
-        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+        phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
         replies.append(phone.receive())
     phone.close()
     assert any(isinstance(r, bytes) for r in replies)
@@ -301,7 +297,7 @@ def test_the_page_of_the_server_itself_may(phone_server: BackgroundServer) -> No
 
 def test_a_certificate_that_is_not_one_is_refused_in_one_line(processes, tmp_path: Path) -> None:  # noqa: ANN001
     photo = tmp_path / "x.jpg"
-    photo.write_bytes(jpeg(DemoSource(size_wh=(64, 64)).frame(0)))
+    photo.write_bytes(encode_jpeg(DemoSource(size_wh=(64, 64)).frame(0)))
     command = [sys.executable, "-m", "tryon.cli", "serve", "--bind", "127.0.0.1:0", "--no-analytics"]
     result = processes.run([*command, "--cert", str(photo), "--key", str(photo)], timeout_s=100)
     assert result.returncode == 1

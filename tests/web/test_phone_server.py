@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tryon.media.sources import DemoSource
-from tryon.web.phone import phone_app
+from tryon.web.phone import encode_jpeg, phone_app
 from tryon.web.share import BackgroundServer
 
 
@@ -30,10 +30,6 @@ def server(library) -> Iterator[BackgroundServer]:  # noqa: ANN001
     running.start()
     yield running
     running.stop()
-
-
-def jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
-    return bytes(cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1])
 
 
 def get(server: BackgroundServer, path: str) -> int:
@@ -55,7 +51,7 @@ def test_a_phone_streams_and_gets_painted_frames_back(server: BackgroundServer, 
     assert "hello" in hello
     phone.send_text(json.dumps({"shade": "mv-ruby-hour", "intensity": 1.0}))
     frame = DemoSource(size_wh=(640, 480)).frame(0)
-    phone.send_bytes(jpeg(frame))
+    phone.send_bytes(encode_jpeg(frame))
     painted = phone.receive()
     assert isinstance(painted, bytes)
     image = cv2.imdecode(np.frombuffer(painted, np.uint8), cv2.IMREAD_COLOR)
@@ -85,7 +81,7 @@ def test_frames_out_of_bounds_are_refused_not_processed(server: BackgroundServer
     phone.receive()
     phone.send_bytes(b"not a jpeg")
     assert "error" in json.loads(phone.receive())
-    phone.send_bytes(jpeg(np.zeros((2200, 3000, 3), np.uint8)))  # bigger than 1920 px
+    phone.send_bytes(encode_jpeg(np.zeros((2200, 3000, 3), np.uint8)))  # bigger than 1920 px
     assert "error" in json.loads(phone.receive())
     phone.close()
     # Frames over 30 a second are dropped unread, not queued: test_hostile_clients.py, with a clock the test moves.
@@ -98,7 +94,7 @@ def test_saving_returns_a_one_time_full_resolution_link(server: BackgroundServer
     phone.receive()
     phone.send_text(json.dumps({"shade": "ll-coral-wave"}))
     phone.send_text(json.dumps({"save": True}))
-    phone.send_bytes(jpeg(DemoSource(size_wh=(1280, 720)).frame(3), quality=92))
+    phone.send_bytes(encode_jpeg(DemoSource(size_wh=(1280, 720)).frame(3), quality=92))
     link = json.loads(phone.receive())["picture"]
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.request("GET", link)
@@ -132,7 +128,7 @@ def test_no_frame_touches_the_disk(server: BackgroundServer, ws_client, monkeypa
     phone = ws_client(server.port)
     phone.receive()
     for index in range(3):
-        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+        phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
         phone.receive()
         time.sleep(0.04)  # a phone camera's frame interval: the server skips frames above 30 fps
     phone.close()
@@ -169,11 +165,11 @@ def test_a_phone_session_is_recorded_for_the_brands(library, ws_client, tmp_path
         phone.receive()
         phone.send_text(json.dumps({"shade": "mv-ruby-hour"}))
         for index in range(12):
-            phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+            phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
             phone.receive()
             time.sleep(0.05)  # a phone camera's frame interval, as above
         phone.send_text(json.dumps({"save": True}))
-        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(20)))
+        phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(20)))
         assert "picture" in json.loads(phone.receive())
         phone.close()
         wait_until(lambda: sessions_of(running) == 0, what="the phone's session to end")
@@ -208,7 +204,7 @@ def test_a_signal_stops_tryon_serve_with_every_event_written(signum: int, tmp_pa
     phone.receive()
     phone.send_text(json.dumps({"shade": "mv-ruby-hour"}))
     for index in range(12):
-        phone.send_bytes(jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
+        phone.send_bytes(encode_jpeg(DemoSource(size_wh=(640, 480)).frame(index)))
         phone.receive()
         time.sleep(0.05)  # a phone camera's frame interval
     serve.send_signal(signum)
