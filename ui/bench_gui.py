@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tryon.catalog.library import load_library
 from tryon.errors import TryonError
 from ui.app import MainWindow
+from ui.worker import LiveFrame
 
 
 def _wait(seconds: float) -> None:
@@ -36,8 +37,9 @@ def _wait(seconds: float) -> None:
 @dataclass(frozen=True)
 class ViewBench:
     """One view mode of the real window: frames shown per second, capture→display latency (ms), frames the
-    capture thread dropped, finished frames replaced before the UI thread drew them, and how long the UI thread
-    went without serving a 5 ms timer (longest, and the 99th percentile of the gaps between its ticks)."""
+    capture thread dropped, finished frames replaced before the UI thread drew them, how long the UI thread
+    went without serving a 5 ms timer (longest, and the 99th percentile of the gaps between its ticks), and how far
+    the painted lips sit from the demo face's true lips in the frames shown (mean over the 40 lip points, px)."""
 
     displayed_fps: float
     latency_ms_p50: float
@@ -47,6 +49,8 @@ class ViewBench:
     replaced_frames: int
     ui_stall_ms_max: float
     ui_stall_ms_p99: float
+    lips_offset_px_mean: float  # the painted lips (their landmarks) from the true lips of the frame shown
+    lips_offset_px_p95: float
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ def run_gui_bench(
                 _wait(0.01)
             first_frame_ms = (time.perf_counter() - started) * 1000
             window.shades.select_shade("mv-ruby-hour")
-            views = {mode: _measure_view(window, mode, seconds) for mode in modes}
+            true_lips = _TrueLips((1280, 720), demo_fps)
+            views = {mode: _measure_view(window, mode, seconds, true_lips) for mode in modes}
         finally:
             cycler.stop()
             window.stop()
@@ -136,10 +141,48 @@ _PATIENCE_S = 60.0  # a window that shows nothing for this long is broken, not s
 _MIN_FRAMES = 5  # a view is measured over `seconds` and at least this many frames, however slow the machine
 
 
-def _measure_view(window: MainWindow, mode: str, seconds: float) -> ViewBench:
+class _TrueLips:
+    """Where the demo face's lips really are in frame `i`: its lip landmarks at rest (the unmoved portrait, VIDEO
+    mode, no smoothing) moved by the demo source's own transform of that frame."""
+
+    def __init__(self, size_wh: tuple[int, int], fps: float) -> None:
+        from tryon.engine.pipeline import Pipeline
+        from tryon.media.sources import DemoSource
+
+        self.demo = DemoSource(size_wh=size_wh, fps=fps)  # as the window's own demo source
+        found = []
+        with Pipeline(mode="video", smoothing=False, max_faces=1) as pipeline:
+            for index in range(10):
+                faces = pipeline.process(self.demo.portrait, None, timestamp_ms=index * 33).faces
+                if faces:
+                    found.append(np.concatenate([faces[0].lips_outer, faces[0].lips_inner]))
+        if not found:
+            raise TryonError("the demo face was not found at rest: reinstall with ./dev")
+        self.rest = np.median(np.stack(found), axis=0).astype(np.float64)
+
+    def offset_px(self, frame: LiveFrame) -> float | None:
+        """Mean distance (px) of the painted lips' 40 points from the truth; None without a face or an index."""
+        faces = frame.result.faces
+        if not faces or frame.source_index < 0:
+            return None
+        matrix = self.demo.matrix(frame.source_index)
+        truth = self.rest @ matrix[:, :2].T + matrix[:, 2]
+        shown = np.concatenate([faces[0].lips_outer, faces[0].lips_inner]).astype(np.float64)
+        return float(np.linalg.norm(shown - truth, axis=1).mean())
+
+
+def _measure_view(window: MainWindow, mode: str, seconds: float, true_lips: _TrueLips) -> ViewBench:
     """`window` in view `mode` for `seconds` (longer, if needed for `_MIN_FRAMES` frames), after a 1.5 s warm-up."""
     window.set_mode(mode)
     _wait(1.5)  # warm-up after the switch
+    offsets: list[float] = []
+
+    def measure_offset(frame: LiveFrame) -> None:
+        offset = true_lips.offset_px(frame)
+        if offset is not None:
+            offsets.append(offset)
+
+    window.worker.frame_ready.connect(measure_offset, Qt.ConnectionType.DirectConnection)
     window.display_latencies_ms.clear()
     count0, dropped0, replaced0 = window.displayed_count, window.last_frame.dropped, window.worker.frames_replaced
     stalls: list[float] = []
@@ -154,6 +197,8 @@ def _measure_view(window: MainWindow, mode: str, seconds: float) -> ViewBench:
             raise TryonError(f"{mode} view: fewer than {_MIN_FRAMES} frames shown in {_PATIENCE_S:.0f} s")
         _wait(min(0.05, max(0.005, seconds - elapsed)))
     timer.stop()
+    window.worker.frame_ready.disconnect(measure_offset)
+    offsets_px = np.array(offsets or [np.nan])
     latencies = np.array(window.display_latencies_ms)
     gaps_ms = np.array(stalls[1:] or [0], dtype=np.float64)
     return ViewBench(
@@ -165,6 +210,8 @@ def _measure_view(window: MainWindow, mode: str, seconds: float) -> ViewBench:
         replaced_frames=window.worker.frames_replaced - replaced0,
         ui_stall_ms_max=float(gaps_ms.max()),
         ui_stall_ms_p99=round(float(np.percentile(gaps_ms, 99)), 1),
+        lips_offset_px_mean=round(float(np.mean(offsets_px)), 2),
+        lips_offset_px_p95=round(float(np.percentile(offsets_px, 95)), 2),
     )
 
 

@@ -56,6 +56,7 @@ class LiveFrame:
     display_before: np.ndarray | None = field(default=None, repr=False)
     compare_grid: np.ndarray | None = field(default=None, repr=False)
     compare_frames: tuple[np.ndarray, ...] = field(default=(), repr=False)
+    source_index: int = -1  # the frame's number from its source (since it was opened)
 
 
 class NewestFrame(QObject):
@@ -250,7 +251,15 @@ class Worker(QObject):
                 display_before = None if before is None else fit(before, look.display_wh)
                 self._mailbox.post(
                     LiveFrame(
-                        result, look, captured.captured_s, grabber.dropped, display, display_before, grid, variants
+                        result,
+                        look,
+                        captured.captured_s,
+                        grabber.dropped,
+                        display,
+                        display_before,
+                        grid,
+                        variants,
+                        source_index=captured.index,
                     )
                 )
                 self._measure_for_advice(result)

@@ -538,6 +538,7 @@ def test_gui_benchmark_reports_what_the_user_sees(tmp_path: Path, processes) -> 
         assert 0 < row["latency_ms_p50"] <= row["latency_ms_p95"] <= row["latency_ms_max"]
         assert 0 < row["ui_stall_ms_p99"] <= row["ui_stall_ms_max"]  # the UI thread's ticks were measured
         assert row["replaced_frames"] >= 0
+        assert 0 < row["lips_offset_px_mean"] < 5  # the painted lips sit on the demo face's true lips
     assert report["displayed_fps"] == report["live"]["displayed_fps"]
 
 

@@ -191,7 +191,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                     f"{label + ' ' if label else ''}{mode:<8} {view.displayed_fps:5.1f} fps  capture→display p50"
                     f" {view.latency_ms_p50:5.1f} ms  p95 {view.latency_ms_p95:5.1f} ms  dropped {view.dropped_frames}"
                     f" (+{view.replaced_frames} replaced before drawn)  UI stall max {view.ui_stall_ms_max:.0f} ms,"
-                    f" p99 {view.ui_stall_ms_p99:.0f} ms"
+                    f" p99 {view.ui_stall_ms_p99:.0f} ms  lips off by {view.lips_offset_px_mean:.2f} px"
+                    f" (p95 {view.lips_offset_px_p95:.2f})"
                 )
             if gui_report.events_recorded is not None:
                 print(f"{label}: {gui_report.events_recorded} events recorded")

@@ -142,8 +142,13 @@ class DemoSource:
         self._portrait = cv2.resize(portrait[:crop_h], size_wh, interpolation=cv2.INTER_CUBIC)
         self._next_index = 0
 
-    def frame(self, index: int) -> np.ndarray:
-        """Frame number `index` (RGB uint8 (H, W, 3))."""
+    @property
+    def portrait(self) -> np.ndarray:
+        """The unmoved picture (RGB uint8 (H, W, 3)) that `matrix` moves into each frame."""
+        return self._portrait
+
+    def matrix(self, index: int) -> np.ndarray:
+        """The 2×3 affine transform (float64) that makes frame `index` from `portrait`: where everything in it is."""
         t = index / self.fps
         angle = 2.5 * np.sin(2 * np.pi * t / 5.3)
         dx = 14.0 * np.sin(2 * np.pi * t / 7.1)
@@ -153,8 +158,12 @@ class DemoSource:
         # Zoomed in 6% so the sway never shows the picture's edge.
         matrix = cv2.getRotationMatrix2D((width / 2, height * 0.4), angle, 1.06 * zoom)
         matrix[:, 2] += (dx, dy)
+        return matrix
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame number `index` (RGB uint8 (H, W, 3))."""
         return cv2.warpAffine(
-            self._portrait, matrix, self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            self._portrait, self.matrix(index), self.size_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
 
     def read(self) -> np.ndarray:
