@@ -70,6 +70,10 @@ def cmd_video(args: argparse.Namespace) -> int:
             with_face = 0
             for timestamp_ms, frame in video:
                 result = pipeline.process(frame, shade, intensity=args.intensity, timestamp_ms=timestamp_ms)
+                if not result.faces_found:
+                    # A file is not a camera: wait for the small-face search this frame started, so a face too
+                    # small for MediaPipe's own detector has lipstick from the next frame, on any machine.
+                    pipeline.wait_for_search()
                 output.write(result.rendered)
                 with_face += result.faces_found
                 if output.frames_written % 5 == 0 or output.frames_written == video.frame_count:

@@ -288,7 +288,8 @@ def acquisition(
 ) -> Acquisition:
     """A face appears (60 frames), leaves (15 frames of the empty canvas), comes back (60 frames), its head moving
     gently; frames until lipstick each time. `paced`: frames come at 30 fps in real time, as from a camera (the
-    small-face search runs in the background and is timed against them)."""
+    small-face search runs in the background and is timed against them); else as `tryon video` reads a file (a
+    frame without a face waits for the search it started)."""
     scene = MovingScene(photo, photo_face, face_width_px)
     empty = np.full((CANVAS_WH[1], CANVAS_WH[0], 3), (118, 112, 106), np.uint8)
     gentle = Motion("translate", "sine", 30.0)
@@ -304,6 +305,8 @@ def acquisition(
                 if delay > 0:
                     time.sleep(delay)
             result = pipeline.process(frame, None, timestamp_ms=int(index * 1000 / FPS))
+            if not paced and not result.faces:
+                pipeline.wait_for_search()
             if not face_in or not result.faces:
                 continue
             if index < 60 and first is None:
@@ -369,13 +372,14 @@ def evaluate_motion(
     progress: Callable[[int, int], None] | None = None,
 ) -> MotionReport:
     """Every motion on every face (name, RGB uint8 photo) under each of `FILTERS`; how soon lipstick appears on
-    `acquisition_face` at `ACQUISITION_WIDTHS_PX`, with the desktop's Haar cascade and with BlazeFace."""
+    `acquisition_face` at `ACQUISITION_WIDTHS_PX`: live at 30 fps with the desktop's Haar cascade and with
+    BlazeFace, and as `tryon video` reads a file."""
     from tryon.engine.landmarks import FaceLandmarker
 
     motions = list(motions or standard_motions())
     scores: list[tuple[str, MotionScore]] = []
     acquisitions: list[tuple[str, Acquisition]] = []
-    steps = len(faces) * len(motions) + (2 * len(ACQUISITION_WIDTHS_PX) if acquisition_face else 0)
+    steps = len(faces) * len(motions) + (3 * len(ACQUISITION_WIDTHS_PX) if acquisition_face else 0)
     done = 0
     with FaceLandmarker(mode="image") as landmarker:
         located = [(name, photo, landmarker.detect(photo)) for name, photo in faces]
@@ -401,16 +405,17 @@ def evaluate_motion(
                 progress(done, steps)
     if source and source[2]:
         name, photo, found = source
-        for detector, far in (("cascade", False), ("blazeface", True)):
+        for label, far, paced in (("cascade", False, True), ("blazeface", True, True), ("video file", False, False)):
             for width in ACQUISITION_WIDTHS_PX:
                 run = acquisition(
                     photo,
                     found[0],
                     width,
                     name=name,
+                    paced=paced,
                     pipeline_factory=functools.partial(Pipeline, mode="video", max_faces=1, far_faces=far),
                 )
-                acquisitions.append((detector, run))
+                acquisitions.append((label, run))
                 done += 1
                 if progress is not None:
                     progress(done, steps)
