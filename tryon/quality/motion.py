@@ -287,32 +287,37 @@ def acquisition(
     pipeline_factory: Callable[[], Pipeline] = lambda: Pipeline(mode="video", max_faces=1),
 ) -> Acquisition:
     """A face appears (60 frames), leaves (15 frames of the empty canvas), comes back (60 frames), its head moving
-    gently; frames until lipstick each time. `paced`: frames come at 30 fps in real time, as from a camera (the
-    small-face search runs in the background and is timed against them); else as `tryon video` reads a file (a
-    frame without a face waits for the search it started)."""
+    gently; camera frames until lipstick each time. `paced`: frames come at 30 fps in real time, as from a camera
+    (the newest frame is taken when the pipeline is ready, the ones it missed are dropped; the small-face search
+    runs in the background and is timed against them); else as `tryon video` reads a file (a frame without a face
+    waits for the search it started)."""
     scene = MovingScene(photo, photo_face, face_width_px)
     empty = np.full((CANVAS_WH[1], CANVAS_WH[0], 3), (118, 112, 106), np.uint8)
     gentle = Motion("translate", "sine", 30.0)
     lip_radius = face_width_px * 0.3  # unused by a slide
     first = again = None
-    started = time.perf_counter()
+    shown = [frame for _, frame, _ in motion_frames(scene, gentle, 60, lip_radius, noise_sigma=2.0)]
+    script = [(f, True) for f in shown] + [(empty, False)] * 15 + [(f, True) for f in shown]
     with pipeline_factory() as pipeline:
-        shown = list(motion_frames(scene, gentle, 60, lip_radius, noise_sigma=2.0))
-        script = [(f, True) for _, f, _ in shown] + [(empty, False)] * 15 + [(f, True) for _, f, _ in shown]
-        for index, (frame, face_in) in enumerate(script):
-            if paced:
-                delay = started + index / FPS - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
+        started = time.perf_counter()
+        index, last = 0, -1
+        while index < len(script):
+            if paced:  # a camera: frame `index` is whichever is current now; ones the pipeline missed are dropped
+                index = max(last + 1, int((time.perf_counter() - started) * FPS))
+                if index >= len(script):
+                    break
+                time.sleep(max(0.0, started + index / FPS - time.perf_counter()))
+            frame, face_in = script[index]
             result = pipeline.process(frame, None, timestamp_ms=int(index * 1000 / FPS))
             if not paced and not result.faces:
                 pipeline.wait_for_search()
-            if not face_in or not result.faces:
-                continue
-            if index < 60 and first is None:
-                first = index
-            elif index >= 75 and again is None:
-                again = index - 75
+            if face_in and result.faces:
+                if index < 60 and first is None:
+                    first = index
+                elif index >= 75 and again is None:
+                    again = index - 75
+            last = index
+            index += 1
     return Acquisition(name, face_width_px, first, again)
 
 
