@@ -3,7 +3,8 @@
 - a time limit (pytest-timeout, `timeout` in pyproject.toml) with a backstop for a test stuck in C code;
 - `processes`: every process a test starts, in its own process group, ended with its children when the test ends,
   and a guard that fails a test leaving a child process running;
-- `wait_until`: polling for something to happen, with a limit that only turns "never" into a failure that says what.
+- `wait_until`: polling for something to happen, with a limit that only turns "never" into a failure that says what;
+- `clock`: a clock that moves only when the test moves it, for code that takes a `clock` (expiry, rate limits, PINs).
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ def poll_until(condition: Callable[[], T | None], *, what: str, timeout_s: float
             pytest.fail(f"after {timeout_s:.0f} s still waiting for {what}")
         time.sleep(every_s)
     return value
+
+
+class ManualClock:
+    """Seconds that pass only when the test says: `clock.now += 61`."""
+
+    def __init__(self) -> None:
+        self.now = 10_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture

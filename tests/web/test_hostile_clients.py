@@ -176,19 +176,9 @@ def test_head_does_not_spend_a_phone_picture_link(phone_server: BackgroundServer
 # ----- 4. saves are frames under the same budget, and pictures held are capped
 
 
-class SteppedClock:
-    """A clock that moves only when the test says: a phone's message budget then refills exactly when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def paced_server(library) -> Iterator[tuple[BackgroundServer, SteppedClock]]:  # noqa: ANN001
-    clock = SteppedClock()
+def paced_server(library, clock) -> Iterator[tuple[BackgroundServer, object]]:  # noqa: ANN001
+    """The phone page with a clock that moves only when the test says: its message budget refills exactly then."""
     running = BackgroundServer(phone_app(library.shades, max_phones=2, clock=clock), "127.0.0.1", 0)
     running.start()
     yield running, clock

@@ -13,21 +13,8 @@ from tryon.media.export import TryonMetadata, encode_image, read_metadata
 from tryon.web.share import ShareServer, ShareStore
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def server(clock: FakeClock) -> Iterator[ShareServer]:
+def server(clock) -> Iterator[ShareServer]:
     store = ShareStore(ttl_s=600, clock=clock)
     running = ShareServer(store, "127.0.0.1", 0, requests_per_minute=20, clock=clock)
     running.start()
@@ -70,7 +57,7 @@ def test_a_fresh_link_shows_the_page_then_downloads_once(server: ShareServer, pi
     assert get(server, f"/s/{token}")[0] == 410
 
 
-def test_an_expired_link_is_gone_and_its_picture_freed(server: ShareServer, picture: bytes, clock: FakeClock) -> None:
+def test_an_expired_link_is_gone_and_its_picture_freed(server: ShareServer, picture: bytes, clock) -> None:
     token = server.store.add(picture, ["Ruby Hour"])
     clock.now += 601
     assert get(server, f"/s/{token}")[0] == 410
@@ -112,7 +99,7 @@ def test_oversize_headers_are_refused(server: ShareServer) -> None:
     assert reply == b"" or reply.startswith((b"HTTP/1.1 4", b"HTTP/1.0 4")), reply
 
 
-def test_each_client_is_rate_limited(server: ShareServer, picture: bytes, clock: FakeClock) -> None:
+def test_each_client_is_rate_limited(server: ShareServer, picture: bytes, clock) -> None:
     token = server.store.add(picture, ["A"])
     codes = [get(server, f"/s/{token}")[0] for _ in range(25)]
     assert codes[:20] == [200] * 20
@@ -149,7 +136,7 @@ def test_nothing_of_the_picture_reaches_the_disk(server: ShareServer, picture: b
     assert opened == []
 
 
-def test_the_page_offers_the_phone_page_when_the_shop_runs_one(picture: bytes, clock: FakeClock) -> None:
+def test_the_page_offers_the_phone_page_when_the_shop_runs_one(picture: bytes, clock) -> None:
     store = ShareStore(ttl_s=600, clock=clock)
     running = ShareServer(store, "127.0.0.1", 0, clock=clock, phone_url="https://192.168.1.20:8443/")
     running.start()
