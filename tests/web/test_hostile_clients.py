@@ -238,8 +238,8 @@ def test_the_store_refuses_past_its_cap_and_keeps_what_it_holds() -> None:
 def test_controls_that_are_not_controls_change_nothing(phone_server: BackgroundServer, ws_client) -> None:  # noqa: ANN001
     phone = ws_client(phone_server.port)
     phone.receive()
-    phone.send_text("[" * 200_000 + "]" * 200_000)  # nested deeper than Python's stack, and over 1 KiB
-    phone.send_text("[" * 500 + "]" * 500)  # under 1 KiB, nested 500 deep
+    phone.send_text("[" * 200_000 + "]" * 200_000)  # nested deeper than Python's stack, and over 1,024 characters
+    phone.send_text("[" * 500 + "]" * 500)  # under 1,024 characters, nested 500 deep
     phone.send_text(json.dumps({"intensity": True}))  # a boolean is not 1.0
     phone.send_text(json.dumps({"shade": "mv-ruby-hour", "intensity": 0.5}))
     replies = []

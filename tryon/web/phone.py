@@ -40,7 +40,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FRAME_BYTES = 2_000_000  # one JPEG message
 MAX_FRAME_SIDE_PX = 1920
 MIN_FRAME_SIDE_PX = 64
-MAX_CONTROL_BYTES = 1024  # one JSON control message
+MAX_CONTROL_CHARS = 1024  # one JSON control message
 MAX_PICTURES_PER_PHONE = 10  # pictures one phone may have waiting for download
 # What one phone may send, of every kind: frames (a picture to save is a frame too) at most 30 a second, controls
 # (a slider dragged sends a stream of them) 100 a second in bursts of 40. Over it a message is dropped unread.
@@ -132,7 +132,7 @@ class PhoneBudget:
 
     def allow(self, message: Mapping[str, Any]) -> bool:
         if message.get("text") is not None:
-            return len(message["text"]) <= MAX_CONTROL_BYTES and self.controls.allow()
+            return len(message["text"]) <= MAX_CONTROL_CHARS and self.controls.allow()
         return self.frames.allow()
 
     def take_picture(self) -> bool:
