@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: lip error on moving faces (slides, rolls, zooms) and how soon lipstick appears; "
         "the demo face, plus up to --max-faces of --faces DIR",
     )
+    evaluation.add_argument(
+        "--tones", type=Path, help="instead: the advisor's skin reading per skin-tone group (a folder with groups.csv)"
+    )
     evaluation.add_argument("--max-faces", type=int_in_range(0, 100), default=4, help="with --motion (default 4)")
     evaluation.add_argument("--seconds", type=float, default=4.0, help="with --motion: seconds per motion")
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")

@@ -20,6 +20,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise TryonError(f"{args.overlays}: is a file; --overlays needs a folder")
     if args.motion:
         return _eval_motion(args)
+    if args.tones is not None:
+        return _eval_tones(args)
     if args.jitter is not None:
         jitter_result = jitter(read_image(args.jitter), frames=args.frames)
         if jitter_result.frames_with_face_raw < 2:
@@ -71,6 +73,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "(green: lips in both masks, red: engine only, blue: human only; yellow: paint on the mouth)",
             file=sys.stderr,
         )
+    return 0
+
+
+def _eval_tones(args: argparse.Namespace) -> int:
+    import time
+
+    from tryon.quality.tones import CONFIDENT, measure_tones, summarise
+
+    started = time.perf_counter()
+    readings = measure_tones(args.tones, progress=lambda done, total: progress(done, total, started, "faces"))
+    print(file=sys.stderr)
+    report = summarise(readings)
+    print(f"{'group':<8} {'faces':>5} {'ITA° median':>12} {'confident':>10} {'gain median':>12}  read ≥ 2 classes off")
+    for group, row in report["groups"].items():
+        ita = "-" if row["ita_deg_median"] is None else f"{row['ita_deg_median']:.1f}"
+        gain = "-" if row["exposure_gain_median"] is None else f"{row['exposure_gain_median']:.2f}"
+        wrong = ", ".join(row["confident_two_classes_off"]) or "none"
+        print(f"{group:<8} {row['faces']:>5} {ita:>12} {row['confident_share']:>10.2f} {gain:>12}  {wrong}")
+    print(f"(confident: confidence ≥ {CONFIDENT}; classes: dark, brown | tan, intermediate | light, very light)")
+    write_json(report, args.json)
     return 0
 
 
