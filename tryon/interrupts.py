@@ -10,7 +10,9 @@ the request is held and raised (or handed over) once they are done:
   import is raised when the outermost import of the main thread returns;
 - code run by Qt's event loop: an exception cannot unwind through C++ (PySide prints it and carries on), and a
   handler that closed the window from inside whatever slot was running could deadlock on that slot's own lock. A Qt
-  program runs inside `held()` and is woken through `signal.set_wakeup_fd` (`ui.stop_signals`).
+  program runs inside `held()` and is woken through `signal.set_wakeup_fd` (`ui.stop_signals`);
+- a call into MediaPipe (`tryon.engine.mediapipe_model`): its Python objects interrupted half-made fail later in
+  their finalisers ("Exception ignored in Image.__del__"); the request waits the few milliseconds of the call.
 
 After the first request has been raised, later ones are held: a clean-up, once begun, runs to its end.
 All of this concerns the main thread only, where Python runs signal handlers.
@@ -114,7 +116,12 @@ def handled(*, final: bool = False) -> Iterator[None]:
 def held() -> Iterator[None]:
     """Within: a stop request is recorded (`requested`), not raised; on leaving, one still pending is raised.
 
-    For code that runs inside an event loop, which looks at `requested()` or is woken by `signal.set_wakeup_fd`."""
+    For code that runs inside an event loop, which looks at `requested()` or is woken by `signal.set_wakeup_fd`,
+    and around calls into libraries whose objects break when interrupted half-made (MediaPipe's `Image` then fails
+    in its finaliser). On any thread but the main one this does nothing: signals are the main thread's."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _state.holds += 1
     try:
         yield

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tryon.engine.face import Face, check_frame
-from tryon.engine.mediapipe_model import RunningMode, create_landmarker, detect_faces, read_model
+from tryon.engine.mediapipe_model import RunningMode, close_landmarker, create_landmarker, detect_faces, read_model
 from tryon.engine.photo_mirror import mirror_averaged
 from tryon.engine.small_faces import Detector, SmallFaceSearch
 
@@ -58,7 +58,7 @@ class FaceLandmarker:
     def close(self) -> None:
         """Release MediaPipe's graphs (explicitly: its finalizer misbehaves at interpreter exit)."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            close_landmarker(self._landmarker)
             self._landmarker = None
         if self._small_faces is not None:
             self._small_faces.close()

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tryon import interrupts
 from tryon.engine.face import Face
 from tryon.errors import ModelError
 from tryon.resources import bundled_path, read_verified
@@ -70,7 +71,7 @@ def create_landmarker(model: bytes, mode: RunningMode, max_faces: int) -> Any:
         min_tracking_confidence=0.5,
     )
     try:
-        with _quiet_native_stderr():
+        with interrupts.held(), _quiet_native_stderr():
             landmarker = vision.FaceLandmarker.create_from_options(options)
             # The first inference logs TFLite delegate notes; run it here, silenced.
             _warm_up(landmarker, mode)
@@ -88,6 +89,12 @@ def _warm_up(landmarker: Any, mode: RunningMode) -> None:
         landmarker.detect(blank)
 
 
+def close_landmarker(landmarker: Any) -> None:
+    """Release a landmarker's graph, uninterrupted (as `detect_faces`)."""
+    with interrupts.held():
+        landmarker.close()
+
+
 def to_mp_image(frame: np.ndarray) -> Any:
     import mediapipe as mp
 
@@ -97,10 +104,11 @@ def to_mp_image(frame: np.ndarray) -> Any:
 def detect_faces(landmarker: Any, frame: np.ndarray, timestamp_ms: int | None = None) -> list[Face]:
     """The faces a MediaPipe landmarker finds in RGB uint8 `frame`: IMAGE mode without `timestamp_ms`,
     VIDEO mode with it (the caller keeps it increasing)."""
-    image = to_mp_image(frame)
-    if timestamp_ms is None:
-        result = landmarker.detect(image)
-    else:
-        result = landmarker.detect_for_video(image, timestamp_ms)
+    with interrupts.held():  # MediaPipe's objects must not be interrupted half-made (tryon.interrupts)
+        image = to_mp_image(frame)
+        if timestamp_ms is None:
+            result = landmarker.detect(image)
+        else:
+            result = landmarker.detect_for_video(image, timestamp_ms)
     size_wh = (frame.shape[1], frame.shape[0])
     return [Face.from_mediapipe(landmarks, size_wh) for landmarks in result.face_landmarks]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tryon.engine.face import Face
-from tryon.engine.mediapipe_model import RunningMode, create_landmarker, detect_faces
+from tryon.engine.mediapipe_model import RunningMode, close_landmarker, create_landmarker, detect_faces
 
 _CROP_SIZE_PX = 384  # crops are landmarked at this size: big enough for the short-range detector
 _CASCADE_SIDE_PX = 640  # the cascade runs on the frame shrunk to this; faces down to ~24 px there are found
@@ -65,7 +65,7 @@ class SmallFaceSearch:
 
     def close(self) -> None:
         if self._crop_landmarker is not None:
-            self._crop_landmarker.close()
+            close_landmarker(self._crop_landmarker)
             self._crop_landmarker = None
         if self._thread is not None:
             self._thread.shutdown(wait=True, cancel_futures=True)
