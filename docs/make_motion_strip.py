@@ -15,7 +15,8 @@ import numpy as np
 from skimage import data
 
 from tryon.catalog.library import load_library
-from tryon.engine.landmarks import FaceLandmarker
+from tryon.engine.face import LIPS_OUTER
+from tryon.engine.landmarks import FaceLandmarker, lips_at_rest
 from tryon.engine.pipeline import Pipeline
 from tryon.engine.smoothing import OneEuroParams
 from tryon.media.export import save_image
@@ -31,8 +32,7 @@ def strip(photo: np.ndarray, params: OneEuroParams, label: str) -> np.ndarray:
         face = landmarker.detect(photo)[0]
     scene = MovingScene(photo, face, 240.0)
     motion = Motion("translate", "sweep", 400.0)
-    with Pipeline(mode="video", smoothing=False, max_faces=1) as rest_pipeline:
-        rest = rest_pipeline.process(scene.frame(np.eye(2, 3)), None, timestamp_ms=0).faces[0].lips_outer
+    rest = lips_at_rest(scene.frame(np.eye(2, 3)))[: len(LIPS_OUTER)]  # the outer contour, as the tiles outline it
     tiles = []
     shade = load_library().get("mv-ruby-hour")
     with Pipeline(mode="video", smoothing_params=params, max_faces=1) as pipeline:

@@ -146,19 +146,14 @@ class _TrueLips:
     mode, no smoothing) moved by the demo source's own transform of that frame."""
 
     def __init__(self, size_wh: tuple[int, int], fps: float) -> None:
-        from tryon.engine.pipeline import Pipeline
+        from tryon.engine.landmarks import lips_at_rest
         from tryon.media.sources import DemoSource
 
         self.demo = DemoSource(size_wh=size_wh, fps=fps)  # as the window's own demo source
-        found = []
-        with Pipeline(mode="video", smoothing=False, max_faces=1) as pipeline:
-            for index in range(10):
-                faces = pipeline.process(self.demo.portrait, None, timestamp_ms=index * 33).faces
-                if faces:
-                    found.append(np.concatenate([faces[0].lips_outer, faces[0].lips_inner]))
-        if not found:
+        rest = lips_at_rest(self.demo.portrait)
+        if rest is None:
             raise TryonError("the demo face was not found at rest: reinstall with ./dev")
-        self.rest = np.median(np.stack(found), axis=0).astype(np.float64)
+        self.rest = rest
 
     def offset_px(self, frame: LiveFrame) -> float | None:
         """Mean distance (px) of the painted lips' 40 points from the truth; None without a face or an index."""
@@ -167,7 +162,7 @@ class _TrueLips:
             return None
         matrix = self.demo.matrix(frame.source_index)
         truth = self.rest @ matrix[:, :2].T + matrix[:, 2]
-        shown = np.concatenate([faces[0].lips_outer, faces[0].lips_inner]).astype(np.float64)
+        shown = faces[0].lip_points.astype(np.float64)
         return float(np.linalg.norm(shown - truth, axis=1).mean())
 
 

@@ -55,6 +55,11 @@ class Face:
         return self.points[list(LIPS_INNER)]
 
     @property
+    def lip_points(self) -> np.ndarray:
+        """Both lip contours, float32 (40, 2): `lips_outer` then `lips_inner`."""
+        return self.points[list(LIPS_OUTER + LIPS_INNER)]
+
+    @property
     def bbox_xyxy(self) -> tuple[float, float, float, float]:
         """Box around all landmarks: (x0, y0, x1, y1) in pixels."""
         x0, y0 = self.points.min(axis=0)

@@ -99,3 +99,16 @@ class FaceLandmarker:
             faces += self._small_faces.find(frame, faces)
         faces.sort(key=lambda f: -(f.bbox_xyxy[2] - f.bbox_xyxy[0]))
         return tuple(faces[: self.max_faces])
+
+
+def lips_at_rest(image: np.ndarray, *, frames: int = 10) -> np.ndarray | None:
+    """The lip points (`Face.lip_points`, float64 (40, 2)) VIDEO mode settles on for a still RGB uint8 `image`: the
+    median over `frames` frames of its largest face, unsmoothed; None when no face is found. What a moving copy of
+    `image` is measured against (`tryon eval --motion`, `tryon bench --gui`)."""
+    found = []
+    with FaceLandmarker(mode="video", max_faces=1) as landmarker:
+        for index in range(frames):
+            faces = landmarker.detect(image, index * 33)
+            if faces:
+                found.append(faces[0].lip_points)
+    return np.median(np.stack(found), axis=0).astype(np.float64) if found else None

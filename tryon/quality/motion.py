@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from tryon.engine.face import Face
+from tryon.engine.landmarks import lips_at_rest
 from tryon.engine.pipeline import Pipeline
 from tryon.engine.smoothing import LandmarkSmoother, OneEuroParams
 
@@ -126,10 +127,6 @@ class MovingScene:
         return cv2.warpAffine(self.photo, full[:2], CANVAS_WH, flags=cv2.INTER_LINEAR, borderValue=(118, 112, 106))
 
 
-def _lips(face: Face) -> np.ndarray:
-    return np.concatenate([face.lips_outer, face.lips_inner]).astype(np.float64)
-
-
 def motion_frames(
     scene: MovingScene,
     motion: Motion,
@@ -156,18 +153,6 @@ def motion_frames(
             exposure += rng.normal(0.0, noise_sigma, exposure.shape).astype(np.float32)
         frame = np.clip(exposure, 0, 255).astype(np.uint8)
         yield int(round(t * 1000)), frame, _matrix(pivot, _pose(motion, t, lip_radius_px))
-
-
-def _at_rest(scene: MovingScene) -> np.ndarray | None:
-    """The lip points of the unmoved scene: VIDEO mode, no smoothing, the median over 10 frames."""
-    rest = scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0)))
-    found = []
-    with Pipeline(mode="video", smoothing=False, max_faces=1) as pipeline:
-        for index in range(10):
-            result = pipeline.process(rest, None, timestamp_ms=index * 33)
-            if result.faces:
-                found.append(_lips(result.faces[0]))
-    return np.median(np.stack(found), axis=0) if found else None
 
 
 @dataclass(frozen=True)
@@ -198,7 +183,7 @@ def trace_motion(
     """Run `photo` (RGB uint8; `photo_face` its landmarks) through `motion` (with sensor noise and the blur of an
     `exposure_s` exposure); None if no face is found at rest."""
     scene = MovingScene(photo, photo_face, face_width_px)
-    rest = _at_rest(scene)
+    rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
     if rest is None:
         return None
     lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
@@ -230,7 +215,7 @@ def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None) -> MotionSc
         if not faces:
             missed += 1
             continue
-        points = _lips(faces[0])
+        points = faces[0].lip_points.astype(np.float64)
         errors.append(float(np.linalg.norm(points - truth, axis=1).mean()))
         shown.append(points)
     name = trace.motion.name
