@@ -1,0 +1,234 @@
+// <tryon-lipstick>: lipstick try-on computed entirely in the browser. The camera frame never leaves the page.
+//   attributes: catalog (URL of a catalog JSON: {"shades": [...]}), shade (a shade id), intensity (0-1; 0 shows the
+//   bare camera frame), mirror ("true"/"false"), resolution ("640x480" default, or "1280x720"); each takes effect on
+//   the next frame. Optional: model (URL of face_landmarker.task), wasm (URL of the tasks-vision wasm folder).
+//   property view: the <canvas> it draws, camera-frame size, readable at any time (toDataURL, drawImage).
+//   methods: snapshot() → PNG Blob with the shade in its "tryon" iTXt chunk; cameraPicture() → JPEG Blob of the
+//   bare camera frame (for a measurement the shopper asked for).
+//   events: tryon-ready, tryon-frame (detail: per-stage ms), tryon-error (detail: {reason, message}).
+// Pipeline per camera frame: grab → MediaPipe FaceLandmarker (tasks-vision, WASM, VIDEO mode) → One-Euro smoothing
+// → lip mask and statistics over the lip box (engine/mask.js) → WebGL2 colour model (engine/renderer.js).
+import { FilesetResolver, FaceLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
+import { lipPaint } from "./engine/mask.js";
+import { LipstickRenderer, RenderError } from "./engine/renderer.js";
+import { LandmarkSmoother } from "./engine/smoothing.js";
+
+const HERE = new URL(".", import.meta.url);
+const MAX_FACES = 2;
+// A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+export const MESSAGES = {
+  "no-webgl2": "This browser cannot draw the try-on here (no WebGL2).",
+  "no-simd": "This browser is too old to run the try-on itself (no WebAssembly SIMD; iOS 16.4 or newer works).",
+  "landmarker": "The face finder could not start in this browser.",
+  "tracking": "The face finder stopped working in this browser.",
+  "no-camera-api": "This browser cannot use the camera here. Open the page over https in Safari or Chrome.",
+  "camera-refused": "Camera access was refused. Allow the camera for this page in your browser's settings, then reload.",
+  "no-camera": "No front camera was found on this device.",
+  "camera": "The camera could not start.",
+  "catalog": "The shades could not be loaded.",
+};
+/** Reasons where the browser itself cannot run the engine (a server-rendered stream can still help). */
+export const ENGINE_FAILURES = new Set(["no-webgl2", "no-simd", "landmarker", "tracking"]);
+
+class TryonError extends Error { constructor(reason, detail) { super(detail || reason); this.reason = reason; } }
+
+function crc32(bytes) {
+  let c, crc = 0xFFFFFFFF;
+  for (const byte of bytes) { c = (crc ^ byte) & 0xFF; for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1; crc = (crc >>> 8) ^ c; }
+  return (crc ^ 0xFFFFFFFF) >>> 0;
+}
+
+/** `png` (ArrayBuffer) with an iTXt chunk `keyword` = `text` (UTF-8) before IEND. */
+function withText(png, keyword, text) {
+  const enc = new TextEncoder(), body = [...enc.encode(keyword), 0, 0, 0, 0, 0, ...enc.encode(text)];
+  const typed = new Uint8Array([...enc.encode("iTXt"), ...body]);
+  const chunk = new Uint8Array(12 + body.length), view = new DataView(chunk.buffer);
+  view.setUint32(0, body.length); chunk.set(typed, 4); view.setUint32(8 + body.length, crc32(typed));
+  const bytes = new Uint8Array(png), iend = bytes.length - 12;
+  return new Blob([bytes.slice(0, iend), chunk, bytes.slice(iend)], { type: "image/png" });
+}
+
+export class TryonLipstick extends HTMLElement {
+  static observedAttributes = ["catalog", "shade", "resolution"];
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = ":host{display:block;position:relative;background:#000}canvas{display:block;width:100%;height:100%;object-fit:contain}video{position:absolute;width:1px;height:1px;opacity:0;pointer-events:none}";
+    this._view = document.createElement("canvas");
+    this._view.setAttribute("part", "view");
+    this._video = document.createElement("video");
+    this._video.muted = true; this._video.playsInline = true; this._video.autoplay = true;
+    root.append(style, this._view, this._video);
+    this._raster = document.createElement("canvas");     // scratch: lip contours rasterised
+    this._lipPixels = document.createElement("canvas");  // scratch: the lip box's camera pixels
+    this._shades = new Map();
+    this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0;
+  }
+
+  /** The canvas the try-on is drawn on (camera-frame size). */
+  get view() { return this._view; }
+  /** Shades of the loaded catalog, in file order. */
+  get shades() { return [...this._shades.values()]; }
+  /** Frames painted so far. */
+  get frames() { return this._frames; }
+  get shade() { return this._shades.get(this.getAttribute("shade")) || this.shades[0] || null; }
+  get intensity() { const v = Number(this.getAttribute("intensity") ?? 1); return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 1; }
+  get mirror() { return this.getAttribute("mirror") !== "false"; }
+
+  connectedCallback() { if (!this._running) this._start(); }
+  disconnectedCallback() { this._stop(); }
+
+  attributeChangedCallback(name, old, value) {
+    if (!this._running || old === value) return;
+    if (name === "catalog") this._loadCatalog().catch(e => this._fail(e));
+    if (name === "resolution") this._startCamera().catch(e => this._fail(e));
+  }
+
+  _fail(error) {
+    const reason = error instanceof TryonError ? error.reason : "landmarker";
+    console.error("tryon:", reason, error);
+    this._stop();
+    this.dispatchEvent(new CustomEvent("tryon-error", { detail: { reason, message: MESSAGES[reason] || String(error) }, bubbles: true }));
+  }
+
+  async _start() {
+    this._running = true;
+    const generation = ++this._generation;
+    try {
+      if (!WebAssembly.validate(SIMD_PROBE)) throw new TryonError("no-simd");
+      const constants = await (await fetch(new URL("engine/constants.json", HERE))).json();
+      try { this._renderer = new LipstickRenderer(this._view, constants); }
+      catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "no-webgl2", String(e)); }
+      this._constants = constants;
+      this._smoother = new LandmarkSmoother(constants.smoothing);
+      await this._loadCatalog();
+      try {
+        const files = await FilesetResolver.forVisionTasks(this.getAttribute("wasm") || new URL("vendor/tasks-vision", HERE).href);
+        this._landmarker = await FaceLandmarker.createFromOptions(files, {
+          baseOptions: { modelAssetPath: this.getAttribute("model") || new URL("face_landmarker.task", HERE).href, delegate: "CPU" },
+          runningMode: "VIDEO", numFaces: MAX_FACES,
+        });
+      } catch (e) { throw new TryonError("landmarker", String(e)); }
+      await this._startCamera();
+      if (generation !== this._generation) return;
+      this.dispatchEvent(new CustomEvent("tryon-ready", { bubbles: true }));
+      this._schedule();
+    } catch (e) { if (generation === this._generation) this._fail(e); }
+  }
+
+  _stop() {
+    this._running = false;
+    this._generation++;
+    if (this._stream) for (const track of this._stream.getTracks()) track.stop();
+    this._stream = null;
+    if (this._landmarker) { this._landmarker.close(); this._landmarker = null; }
+  }
+
+  async _loadCatalog() {
+    const url = this.getAttribute("catalog");
+    if (!url) return;
+    let data;
+    try { data = await (await fetch(url)).json(); } catch (e) { throw new TryonError("catalog", String(e)); }
+    if (!data || !Array.isArray(data.shades)) throw new TryonError("catalog", "no shades");
+    this._shades = new Map(data.shades.map(s => [s.id, s]));
+  }
+
+  async _startCamera() {
+    const [width, height] = (this.getAttribute("resolution") || "640x480").split("x").map(Number);
+    if (this._stream) for (const track of this._stream.getTracks()) track.stop();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new TryonError("no-camera-api");
+    try {
+      this._stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: width }, height: { ideal: height } }, audio: false });
+    } catch (e) {
+      if (e.name === "NotAllowedError") throw new TryonError("camera-refused");
+      if (e.name === "NotFoundError" || e.name === "OverconstrainedError") throw new TryonError("no-camera");
+      throw new TryonError("camera", e.name);
+    }
+    this._video.srcObject = this._stream;
+    await this._video.play();
+    this._smoother?.reset();
+  }
+
+  _schedule() {
+    if (!this._running) return;
+    const video = this._video;
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => this._tick());
+    else requestAnimationFrame(() => this._tick());
+  }
+
+  async _tick() {
+    if (!this._running) return;
+    try { await this._frame(); } catch (e) { this._fail(e instanceof TryonError ? e : new TryonError("tracking", String(e))); return; }
+    this._schedule();
+  }
+
+  async _frame() {
+    const video = this._video, width = video.videoWidth, height = video.videoHeight;
+    if (!width || !height) return;
+    const t0 = performance.now();
+    // One still of the camera frame, read by the landmarker, the lip statistics and the shader alike.
+    const frame = await createImageBitmap(video);
+    try {
+      const t1 = performance.now();
+      const timestamp = Math.max(this._lastTs + 1, Math.round(t1));
+      this._lastTs = timestamp;
+      let result;
+      try { result = this._landmarker.detectForVideo(frame, timestamp); }
+      catch (e) { throw new TryonError("tracking", String(e)); }
+      const count = this._constants.landmarks.count;
+      const faces = result.faceLandmarks.map(points => {
+        const flat = new Float32Array(count * 2);
+        for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
+        return flat;
+      });
+      const t2 = performance.now();
+      const smoothed = this._smoother.update(faces, timestamp);
+      const t3 = performance.now();
+      const shade = this.shade, intensity = this.intensity;
+      const paints = shade && intensity > 0
+        ? smoothed.map(points => lipPaint(frame, points, shade, this._constants, this._raster, this._lipPixels, width, height)) : [];
+      const t4 = performance.now();
+      this._renderer.draw(frame, paints, shade, intensity, this.mirror);
+      const t5 = performance.now();
+      this._frames += 1;
+      const detail = {
+        frame: this._frames, faces: faces.length, painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
+        grab_ms: t1 - t0, landmarks_ms: t2 - t1, smoothing_ms: t3 - t2, mask_ms: t4 - t3, render_ms: t5 - t4, at_ms: t5,
+      };
+      requestAnimationFrame(() => {  // the painted frame reaches the screen with the next composited frame
+        detail.display_ms = performance.now() - t5;
+        this.dispatchEvent(new CustomEvent("tryon-frame", { detail }));
+      });
+      if (this._keep) this._keep.close();
+      this._keep = frame;  // the camera picture for cameraPicture()
+    } catch (e) { frame.close(); throw e; }
+  }
+
+  /** The view as a PNG Blob, with the shade and intensity as JSON in its "tryon" iTXt chunk (tryon.media.export). */
+  async snapshot() {
+    const shade = this.shade, intensity = this.intensity;
+    const blob = await new Promise(resolve => this._view.toBlob(resolve, "image/png"));
+    if (!blob) throw new Error("nothing to save yet");
+    if (!shade) return blob;
+    const metadata = {
+      shade_id: shade.id, shade_name: shade.name, brand: shade.brand, collection: shade.collection, finish: shade.finish,
+      color: shade.color, intensity: Math.round(intensity * 1000) / 1000, software: "Tryon", layout: "picture", compared_shade_ids: [],
+    };
+    return withText(await blob.arrayBuffer(), "tryon", JSON.stringify(metadata));
+  }
+
+  /** The last camera frame as it came, not mirrored, unpainted: a JPEG Blob. */
+  async cameraPicture(quality = 0.92) {
+    if (!this._keep) throw new Error("no camera frame yet");
+    const canvas = document.createElement("canvas");
+    canvas.width = this._keep.width; canvas.height = this._keep.height;
+    canvas.getContext("2d").drawImage(this._keep, 0, 0);
+    return await new Promise(resolve => canvas.toBlob(resolve, "image/jpeg", quality));
+  }
+}
+
+if (!customElements.get("tryon-lipstick")) customElements.define("tryon-lipstick", TryonLipstick);
