@@ -63,7 +63,7 @@ def browser(tmp_path: Path, server: BackgroundServer, face_clip: Path, chromium)
     )
     driver = chromium(options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    driver.get(f"https://127.0.0.1:{server.port}/")
+    driver.get(f"https://127.0.0.1:{server.port}/stream")
     yield driver, downloads
     driver.quit()
 
@@ -147,7 +147,7 @@ def test_a_refused_camera_says_so(server: BackgroundServer, tmp_path: Path, chro
     options.add_experimental_option("prefs", {"profile.default_content_setting_values.media_stream_camera": 2})  # deny
     driver = chromium(options)
     try:
-        driver.get(f"https://127.0.0.1:{server.port}/")
+        driver.get(f"https://127.0.0.1:{server.port}/stream")
         wait_until(lambda: "refused" in driver.find_element(By.ID, "message").text, what="'camera refused' on the page")
     finally:
         driver.quit()

@@ -65,7 +65,8 @@ def test_the_next_phone_over_the_cap_is_told_busy_and_the_slot_frees_on_leaving(
 ) -> None:  # noqa: ANN001
     first = ws_client(server.port)
     assert "hello" in json.loads(first.receive())
-    assert get(server, "/") == 503  # the busy page
+    assert get(server, "/stream") == 503  # the busy page
+    assert get(server, "/") == 200  # the browser-engine page needs no slot
     second = ws_client(server.port)
     assert json.loads(second.receive()) == {"error": "busy"}
     assert second.receive() is None
@@ -73,7 +74,7 @@ def test_the_next_phone_over_the_cap_is_told_busy_and_the_slot_frees_on_leaving(
     second.close()
     first.close()
     wait_until(lambda: sessions_of(server) == 0, what="the phone's slot to be freed")
-    assert get(server, "/") == 200
+    assert get(server, "/stream") == 200
 
 
 def test_frames_out_of_bounds_are_refused_not_processed(server: BackgroundServer, ws_client) -> None:  # noqa: ANN001

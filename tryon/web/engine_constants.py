@@ -60,7 +60,11 @@ def engine_constants() -> dict[str, Any]:
         "mask": _named(mask, _MASK),
         "patterns": _named(lip_patterns, _PATTERNS),
         "smoothing": dataclasses.asdict(OneEuroParams()),
-        "landmarks": {"count": face.N_LANDMARKS, "lips_outer": list(face.LIPS_OUTER), "lips_inner": list(face.LIPS_INNER)},
+        "landmarks": {
+            "count": face.N_LANDMARKS,
+            "lips_outer": list(face.LIPS_OUTER),
+            "lips_inner": list(face.LIPS_INNER),
+        },
     }
 
 
@@ -90,7 +94,7 @@ def web_shade(shade: Shade) -> dict[str, Any]:
 
 
 def web_catalog(shades: list[Shade] | tuple[Shade, ...]) -> dict[str, Any]:
-    """The `catalog` document `<tryon-lipstick>` loads: {"format": "tryon-web-catalog", "version": 1, "shades": [...]}."""
+    """The catalog `<tryon-lipstick>` loads: {"format": "tryon-web-catalog", "version": 1, "shades": [...]}."""
     return {"format": "tryon-web-catalog", "version": 1, "shades": [web_shade(shade) for shade in shades]}
 
 

@@ -1,8 +1,16 @@
-"""The phone as the camera: `tryon serve` — a mobile page over HTTPS that streams the phone's front camera to
-this machine and shows it back with the lipstick on, live, in the phone's browser.
+"""The phone as the camera: `tryon serve` — a mobile page over HTTPS with the lipstick on the phone's front camera.
 
-Transport: binary WebSocket messages. The page sends a JPEG of the current camera frame, waits for the painted
-JPEG, draws it and only then sends the next frame, so a slow network or a busy server drops frames instead of
+The page at / runs the try-on in the phone's own browser (`<tryon-lipstick>`: MediaPipe in WebAssembly, the colour
+model in WebGL2): the server only serves files, so it serves any number of phones and no camera frame leaves the
+phone. What the page sends: nothing while trying on; one camera picture when the shopper taps "For you" (POST
+/advice, measured and forgotten); the saved picture is made and downloaded on the phone. Every response carries a
+Content-Security-Policy whose connect-src is 'self'.
+
+Where the browser cannot run the engine (no WebAssembly SIMD, no WebGL2, the landmarker fails), the page says so
+and offers /stream: the server-rendered stream, capped at `max_phones`, described below.
+
+Transport of /stream: binary WebSocket messages. The page sends a JPEG of the current camera frame, waits for the
+painted JPEG, draws it and only then sends the next frame, so a slow network or a busy server drops frames instead of
 queueing them (latest frame wins on both ends). Each connection is one phone session with its own video-mode
 `Pipeline` (its own smoother), created on connect and closed on disconnect; at most `max_phones` at once (the
 next one is told "busy, try again"). Nothing is written to disk or logged: frames live for one round trip; a
@@ -26,7 +34,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +43,6 @@ import numpy as np
 from tryon.catalog.model import Shade
 from tryon.web.share import TOKEN_PATTERN, RateLimiter, ShareStore, one_time_picture
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FRAME_BYTES = 2_000_000  # one JPEG message
 MAX_FRAME_SIDE_PX = 1920
 MIN_FRAME_SIDE_PX = 64
@@ -48,12 +54,26 @@ FRAMES_PER_S, FRAME_BURST = 30.0, 2  # a burst of 2: a picture to save right aft
 CONTROLS_PER_S, CONTROL_BURST = 100.0, 40
 IDLE_CLOSE_S = 20.0  # a connected phone that sends nothing for this long is let go
 ADVICE_FRAMES = 8  # frames the advisor measures the face over
+ADVICE_WAIT_S = 10.0  # a "For you" picture must arrive within this long
+# Every response: scripts, styles, images and connections from this server only ('wasm-unsafe-eval' lets the page
+# compile MediaPipe's WebAssembly; blob: images are the shopper's own saved pictures), no framing, no plugins. The
+# tasks-vision package's usage-metrics request to Google is refused by connect-src.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; "
+    "style-src 'self'; media-src 'self' blob: mediastream:; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 _SECURITY_HEADERS = {
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+_EVERY_RESPONSE = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 
 @dataclass
@@ -247,34 +267,67 @@ def phone_app(
     recorder: Any = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Any:
-    """The Starlette app: the page and its static files, /shades.json, the /ws stream, and one-time saved
-    pictures at /p/TOKEN (the share server's rules: no listing, no traversal, no bodies, rate limit). `clock`
-    (seconds) paces each phone's messages; injectable for tests."""
+    """The Starlette app: the browser-engine page at / with its files under /static/ (engine, tasks-vision, model),
+    /catalog.json (the shades for `<tryon-lipstick>`), POST /advice (one camera picture → picks); the
+    server-rendered fallback at /stream with /shades.json and the /ws stream; one-time saved pictures at /p/TOKEN
+    (the share server's rules: no listing, no traversal, no bodies but /advice's, rate limit). `clock` (seconds)
+    paces each phone's messages; injectable for tests.
+
+    Raises:
+        ModelError: a vendored browser-engine file or the model fails its sha256 check (`page_files`).
+    """
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route, WebSocketRoute
     from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from tryon.web.engine_constants import web_catalog
+    from tryon.web.page_files import page_files
 
     by_id = {s.id: s for s in shades}
     sessions = PhoneSessions(max_phones)
     pictures = store if store is not None else ShareStore(ttl_s=600)
     limiter = RateLimiter(requests_per_minute)
-    static_files = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
-    media_types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+    files = page_files()
+    catalog = json.dumps(web_catalog(tuple(shades))).encode()
+    advisor = OneFrameAdvisor(list(shades))
+
+    def page(name: str, status: int = 200) -> Response:
+        return Response(files[name].data, status, media_type=files[name].media_type, headers=_SECURITY_HEADERS)
 
     async def index(request: Request) -> Response:
-        if len(sessions) >= max_phones:
-            return HTMLResponse((STATIC_DIR / "busy.html").read_text(encoding="utf-8"), 503, headers=_SECURITY_HEADERS)
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=_SECURITY_HEADERS)
+        return page("index.html")
+
+    async def stream_page(request: Request) -> Response:
+        return page("busy.html", 503) if len(sessions) >= max_phones else page("stream.html")
 
     async def static(request: Request) -> Response:
-        path = static_files.get(request.path_params["name"])
-        if path is None:
+        served = files.get(request.path_params["path"])
+        if served is None or served.media_type.startswith("text/html"):
             return PlainTextResponse("Not found", 404)
-        return FileResponse(
-            path, media_type=media_types.get(path.suffix, "application/octet-stream"), headers=_SECURITY_HEADERS
-        )
+        headers = {"cache-control": served.cache_control, "vary": "accept-encoding"}
+        if "gzip" in request.headers.get("accept-encoding", "") and served.gzipped is not None:
+            headers["content-encoding"] = "gzip"
+            return Response(served.gzipped, media_type=served.media_type, headers=headers)
+        return Response(served.data, media_type=served.media_type, headers=headers)
+
+    async def catalog_json(request: Request) -> Response:
+        return Response(catalog, media_type="application/json", headers={"cache-control": "no-cache"})
+
+    async def advice(request: Request) -> Response:
+        """One camera picture (JPEG body) → the advisor's picks; the picture is measured in memory and dropped."""
+        try:
+            body = await asyncio.wait_for(request.body(), timeout=ADVICE_WAIT_S)
+        except TimeoutError:
+            return JSONResponse({"error": "the picture took too long to arrive"}, 408)
+        frame = await asyncio.get_running_loop().run_in_executor(None, decode_frame, body)
+        if frame is None:
+            return JSONResponse({"error": "not a JPEG picture within 64–1920 px and 2 MB"}, 400)
+        result = await asyncio.get_running_loop().run_in_executor(None, advisor.advise, frame)
+        if result is None:
+            return JSONResponse({"error": "No face was found in the picture. Look at the camera and try again."}, 422)
+        return JSONResponse(result, headers=_SECURITY_HEADERS)
 
     async def shade_list(request: Request) -> Response:
         return JSONResponse(shades_json(shades), headers=_SECURITY_HEADERS)
@@ -353,7 +406,10 @@ def phone_app(
     app = Starlette(
         routes=[
             Route("/", index, methods=["GET"]),
-            Route("/static/{name:str}", static, methods=["GET"]),
+            Route("/stream", stream_page, methods=["GET"]),
+            Route("/static/{path:path}", static, methods=["GET"]),
+            Route("/catalog.json", catalog_json, methods=["GET"]),
+            Route("/advice", advice, methods=["POST"]),
             Route("/shades.json", shade_list, methods=["GET"]),
             Route("/swatch/{shade_id:str}", swatch, methods=["GET"]),
             Route("/p/{token:str}", saved, methods=["GET"]),
@@ -371,23 +427,76 @@ def phone_app(
             raw = scope.get("raw_path") or scope["path"].encode()
             parts = scope["path"].split("/")
             response: Response | None = None
+            advice_post = scope["method"] == "POST" and scope["path"] == "/advice"
             if not limiter.allow(client):
                 response = PlainTextResponse("Too many requests", 429, headers={"retry-after": "60"})
-            elif scope["method"] not in ("GET", "HEAD"):
+            elif scope["method"] not in ("GET", "HEAD") and not advice_post:
                 response = PlainTextResponse("Method not allowed", 405)
-            elif headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
+            elif advice_post and not _small_body(headers):
+                response = PlainTextResponse("A picture of at most 2 MB, with its Content-Length, is accepted", 413)
+            elif not advice_post and (headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers):
                 response = PlainTextResponse("Request body not accepted", 413)
             elif b"%" in raw or b".." in raw:
                 response = PlainTextResponse("Not found", 404)
             elif len(parts) == 3 and parts[1] == "p" and not token_ok.match(parts[2]):
                 response = PlainTextResponse("Not found", 404)
             if response is not None:
-                await response(scope, receive, send)
+                await response(scope, receive, _with_policy(send))
                 return
+            await app(scope, receive, _with_policy(send))
+            return
         await app(scope, receive, send)
 
     guarded.sessions = sessions  # type: ignore[attr-defined]  # for tests and the status line
     return guarded
+
+
+def _with_policy(send: Any) -> Any:
+    """`send` that adds the Content-Security-Policy and the other every-response headers to an HTTP response."""
+
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [(name, value) for name, value in _EVERY_RESPONSE if name not in present]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
+
+
+def _small_body(headers: Mapping[bytes, bytes]) -> bool:
+    """A body announced by Content-Length (not chunked), 1 byte to MAX_FRAME_BYTES."""
+    length = headers.get(b"content-length", b"")
+    return b"transfer-encoding" not in headers and length.isdigit() and 0 < int(length) <= MAX_FRAME_BYTES
+
+
+class OneFrameAdvisor:
+    """The advisor on one camera picture ("For you" on the browser-engine page): finds the largest face, measures
+    skin and lips, picks shades. One request at a time (a landmarker made for it and closed: "For you" is a tap,
+    not a stream). Thread-safe."""
+
+    def __init__(self, shades: list[Shade]) -> None:
+        self.shades = shades
+        self._lock = threading.Lock()
+
+    def advise(self, frame: np.ndarray) -> dict[str, object] | None:
+        """{"summary", "caveat", "picks"} for the largest face in `frame` (RGB uint8), or None without a face."""
+        from tryon.advisor.advice import advise, largest_face
+        from tryon.advisor.measure import NoSkinError, sample_face
+        from tryon.advisor.recommend import LipsReference
+        from tryon.engine.pipeline import Pipeline
+        from tryon.media.swatch import on_lips_lab, reference_lip_lab
+
+        with self._lock, Pipeline(mode="image", max_faces=2) as pipeline:
+            faces = pipeline.process(frame, None).faces
+        if not faces:
+            return None
+        try:
+            sample = sample_face(frame, largest_face(faces))
+        except NoSkinError:
+            return None
+        result = advise([sample], self.shades, count=4, reference=LipsReference(on_lips_lab, reference_lip_lab()))
+        return {"summary": result.summary(), "caveat": result.caveat, "picks": [p.to_json() for p in result.picks]}
 
 
 @functools.lru_cache(maxsize=4096)

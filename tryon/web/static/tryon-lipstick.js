@@ -40,14 +40,15 @@ function crc32(bytes) {
   return (crc ^ 0xFFFFFFFF) >>> 0;
 }
 
-/** `png` (ArrayBuffer) with an iTXt chunk `keyword` = `text` (UTF-8) before IEND. */
+/** `png` (ArrayBuffer) with an iTXt chunk `keyword` = `text` (UTF-8) right after IHDR, where readers find it
+ * without decoding the pixels. */
 function withText(png, keyword, text) {
   const enc = new TextEncoder(), body = [...enc.encode(keyword), 0, 0, 0, 0, 0, ...enc.encode(text)];
   const typed = new Uint8Array([...enc.encode("iTXt"), ...body]);
   const chunk = new Uint8Array(12 + body.length), view = new DataView(chunk.buffer);
   view.setUint32(0, body.length); chunk.set(typed, 4); view.setUint32(8 + body.length, crc32(typed));
-  const bytes = new Uint8Array(png), iend = bytes.length - 12;
-  return new Blob([bytes.slice(0, iend), chunk, bytes.slice(iend)], { type: "image/png" });
+  const bytes = new Uint8Array(png), afterHeader = 8 + 25;  // the signature, then IHDR (13 bytes of data)
+  return new Blob([bytes.slice(0, afterHeader), chunk, bytes.slice(afterHeader)], { type: "image/png" });
 }
 
 export class TryonLipstick extends HTMLElement {
@@ -56,13 +57,14 @@ export class TryonLipstick extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = ":host{display:block;position:relative;background:#000}canvas{display:block;width:100%;height:100%;object-fit:contain}video{position:absolute;width:1px;height:1px;opacity:0;pointer-events:none}";
+    const sheet = new CSSStyleSheet();  // a constructed sheet, not a <style>: pages with a strict CSP allow it
+    sheet.replaceSync(":host{display:block;position:relative;background:#000}canvas{display:block;width:100%;height:100%;object-fit:contain}video{position:absolute;width:1px;height:1px;opacity:0;pointer-events:none}");
+    root.adoptedStyleSheets = [sheet];
     this._view = document.createElement("canvas");
     this._view.setAttribute("part", "view");
     this._video = document.createElement("video");
     this._video.muted = true; this._video.playsInline = true; this._video.autoplay = true;
-    root.append(style, this._view, this._video);
+    root.append(this._view, this._video);
     this._raster = document.createElement("canvas");     // scratch: lip contours rasterised
     this._lipPixels = document.createElement("canvas");  // scratch: the lip box's camera pixels
     this._shades = new Map();

@@ -1,7 +1,8 @@
-// Tryon on a phone: the front camera goes to the server over a WebSocket as JPEG frames; painted frames come back
-// and are drawn. One frame in flight at a time: the next frame is captured when the last answer arrives, so a
-// slow network drops frames instead of queueing them.
-"use strict";
+// The server-rendered fallback (/stream), for browsers that cannot run <tryon-lipstick>: the front camera goes to
+// the server over a WebSocket as JPEG frames; painted frames come back and are drawn. One frame in flight at a
+// time: the next frame is captured when the last answer arrives, so a slow network drops frames instead of
+// queueing them.
+import { buildStrip, download as save_as, sayIn, showAdvice as show } from "./shop.js";
 const view = document.getElementById("view");
 const ctx = view.getContext("2d");
 const camera = document.getElementById("camera");
@@ -17,35 +18,16 @@ const advice = document.getElementById("advice");
 const grab = document.createElement("canvas");
 let socket = null, stream = null, waiting = false, saving = false, shades = [], frames = 0;
 
-function say(text) { message.textContent = text || ""; }
+const say = sayIn(message);
+let select = () => {};
 
 async function loadShades() {
   shades = await (await fetch("/shades.json")).json();
-  let brand = null;
-  for (const shade of shades) {
-    if (shade.brand !== brand) {
-      brand = shade.brand;
-      const label = document.createElement("span");
-      label.className = "brand";
-      label.textContent = brand;
-      strip.appendChild(label);
-    }
-    const chip = document.createElement("button");
-    chip.type = "button";
-    chip.className = "chip";
-    chip.dataset.shade = shade.id;
-    chip.setAttribute("role", "option");
-    chip.setAttribute("aria-selected", "false");
-    // The bullet colour beside the shade as it looks on real lips (rendered by the engine, as in the app).
-    chip.innerHTML = `<span class="dot" style="background:${shade.color}"></span><img alt="" src="/swatch/${encodeURIComponent(shade.id)}.png"><span class="name"></span>`;
-    chip.querySelector(".name").textContent = shade.name;
-    chip.addEventListener("click", () => choose(shade.id));
-    strip.appendChild(chip);
-  }
+  select = buildStrip(strip, shades, choose);
 }
 
 function choose(id) {
-  for (const chip of strip.querySelectorAll(".chip")) chip.setAttribute("aria-selected", String(chip.dataset.shade === id));
+  select(id);
   const shade = shades.find(s => s.id === id);
   now.textContent = shade ? `${shade.name} · ${shade.finish}` : "";
   send({ shade: id });
@@ -124,34 +106,11 @@ function connect() {
 
 function showAdvice(result) {
   foryou.disabled = false;
-  advice.textContent = "";
-  const summary = document.createElement("div");
-  summary.textContent = result.summary;
-  advice.appendChild(summary);
-  if (result.caveat) {
-    const caveat = document.createElement("div");
-    caveat.className = "caveat";
-    caveat.textContent = result.caveat;
-    advice.appendChild(caveat);
-  }
-  for (const pick of result.picks) {
-    const row = document.createElement("button");
-    row.type = "button";
-    row.dataset.shade = pick.id;
-    row.textContent = `${pick.name} · ${pick.finish} — ${pick.reason}`;
-    row.addEventListener("click", () => choose(pick.id));
-    advice.appendChild(row);
-  }
-  if (result.picks.length) choose(result.picks[0].id);
+  show(advice, result, choose);
 }
 
 function download(url) {
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = "tryon.jpg";
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
+  save_as(url, "tryon.jpg");
   say("Picture saved.");
   setTimeout(() => { if (message.textContent === "Picture saved.") say(""); }, 2500);
 }

@@ -1,0 +1,331 @@
+"""The try-on in the shopper's browser: `<tryon-lipstick>` (MediaPipe tasks-vision in WebAssembly, the colour model
+in WebGL2) on `tryon serve`'s page, in Debian's headless Chromium with a fake camera playing a real face, on
+127.0.0.1 only. It paints like the Python engine, sends no frame anywhere, falls back to the server stream where it
+cannot run, and every constant it uses comes from the Python engine."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import http.client
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tryon.errors import ModelError
+from tryon.quality.browser import (
+    PARITY_SHADES,
+    chrome_options,
+    element_state,
+    frames_after,
+    network_requests,
+    parity,
+    portrait_still,
+    view_rgb,
+    write_y4m,
+)
+from tryon.web.engine_constants import CONSTANTS_PATH, constants_text
+from tryon.web.page_files import STATIC_DIR, VENDORED_SHA256, page_files
+from tryon.web.phone import CONTENT_SECURITY_POLICY, encode_jpeg, phone_app
+from tryon.web.share import BackgroundServer
+
+
+@pytest.fixture(scope="module")
+def server(library) -> Iterator[BackgroundServer]:  # noqa: ANN001
+    running = BackgroundServer(phone_app(library.shades, max_phones=1), "127.0.0.1", 0)
+    running.start()
+    yield running
+    running.stop()
+
+
+def request(
+    server: BackgroundServer, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def test_the_engine_constants_are_the_python_engines() -> None:
+    assert CONSTANTS_PATH.read_text(encoding="utf-8") == constants_text(), (
+        "tryon/web/static/engine/constants.json is stale: run `python -m tryon.web.engine_constants`"
+    )
+    constants = json.loads(constants_text())
+    assert set(constants["finishes"]) == {"matte", "satin", "gloss", "sheer", "shimmer", "metallic"}
+    assert constants["render"]["reference_lip_l"] == 55.0
+    shader = (STATIC_DIR / "engine" / "renderer.js").read_text(encoding="utf-8")
+    # The shader takes every render coefficient from constants.json, none typed in: each appears as C.render.<key>.
+    for key in ("max_brightening_l", "highlight_range_l", "gloss_sharpness", "fleck_lift_l", "liner_detail_kept"):
+        assert f"R.{key}" in shader
+
+
+def test_the_vendored_files_are_pinned_and_a_changed_byte_stops_the_server(tmp_path: Path) -> None:
+    readme = (STATIC_DIR / "vendor" / "tasks-vision" / "README.md").read_text(encoding="utf-8")
+    for relative, sha256 in VENDORED_SHA256.items():
+        data = (STATIC_DIR / relative).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha256
+        assert f"| `{Path(relative).name}` | {len(data):,} | `{sha256}` |" in readme
+    assert "1.1.0" in readme
+    assert "Apache-2.0" in readme
+    copy = tmp_path / "static"
+    shutil.copytree(STATIC_DIR, copy)
+    wasm = copy / "vendor" / "tasks-vision" / "vision_wasm_internal.wasm"
+    data = bytearray(wasm.read_bytes())
+    data[1000] ^= 0xFF
+    wasm.write_bytes(bytes(data))
+    with pytest.raises(
+        ModelError, match=r"browser engine file vendor/tasks-vision/vision_wasm_internal\.wasm .* is corrupt"
+    ):
+        page_files(copy)
+
+
+def test_every_response_carries_a_same_origin_policy(server: BackgroundServer) -> None:
+    assert "connect-src 'self'" in CONTENT_SECURITY_POLICY
+    assert "http" not in CONTENT_SECURITY_POLICY  # no third-party origin allowed anywhere
+    for method, path, status in (
+        ("GET", "/", 200),
+        ("GET", "/stream", 200),
+        ("GET", "/static/tryon-lipstick.js", 200),
+        ("GET", "/static/engine/constants.json", 200),
+        ("GET", "/static/face_landmarker.task", 200),
+        ("GET", "/catalog.json", 200),
+        ("GET", "/swatch/mv-ruby-hour.png", 200),
+        ("GET", "/static/nothing.js", 404),
+        ("GET", "/static/index.html", 404),  # pages only at their own paths
+        ("POST", "/", 405),
+        ("GET", "/static/../phone.py", 404),
+    ):
+        got, headers, _ = request(server, method, path)
+        assert got == status, path
+        assert headers.get("content-security-policy") == CONTENT_SECURITY_POLICY, path
+        assert headers.get("x-content-type-options") == "nosniff", path
+
+
+def test_the_webassembly_is_served_as_wasm_compressed_and_cacheable(server: BackgroundServer) -> None:
+    path = "/static/vendor/tasks-vision/vision_wasm_internal.wasm"
+    status, headers, body = request(server, "GET", path, headers={"accept-encoding": "gzip"})
+    assert status == 200
+    assert headers["content-type"] == "application/wasm"
+    assert headers["content-encoding"] == "gzip"
+    assert "max-age=86400" in headers["cache-control"]
+    raw = gzip.decompress(body)
+    assert hashlib.sha256(raw).hexdigest() == VENDORED_SHA256[path.removeprefix("/static/")]
+    assert len(body) < 0.5 * len(raw)
+    status, headers, body = request(server, "GET", path)  # a client that cannot unzip gets the bytes as they are
+    assert "content-encoding" not in headers
+    assert len(body) == len(raw)
+
+
+def test_our_own_pages_name_no_other_origin() -> None:
+    ours = [p for p in STATIC_DIR.rglob("*") if p.is_file() and "vendor" not in p.parts and p.suffix != ".md"]
+    assert {p.name for p in ours} >= {"index.html", "page.js", "tryon-lipstick.js", "renderer.js", "mask.js"}
+    for path in ours:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(https?:|wss?:)//", text), f"{path.name} names an absolute URL"
+
+
+def test_the_catalog_for_the_element_has_every_shade_resolved(server: BackgroundServer, library) -> None:  # noqa: ANN001
+    status, _, body = request(server, "GET", "/catalog.json")
+    catalog = json.loads(body)
+    assert status == 200
+    assert catalog["format"] == "tryon-web-catalog"
+    assert [s["id"] for s in catalog["shades"]] == [s.id for s in library.shades]
+    metallic = next(s for s in catalog["shades"] if s["id"] == "nv-rose-gold")
+    assert metallic["finish"] == "metallic"
+    assert metallic["shimmer_density"] == 0.5
+    assert metallic["shimmer_size"] == 1.0
+    ombre = next(s for s in catalog["shades"] if s["id"] == "nv-berry-ombre")
+    assert ombre["ombre"] == {"inner_color": "#6E1233", "inner_ratio": 0.45, "feather": 0.5}
+
+
+def test_for_you_measures_one_picture_and_refuses_anything_else(server: BackgroundServer) -> None:
+    face = encode_jpeg(portrait_still(), quality=90)
+    status, headers, body = request(server, "POST", "/advice", face, {"content-type": "image/jpeg"})
+    assert status == 200, body
+    advice = json.loads(body)
+    assert "ITA" in advice["summary"]
+    assert len(advice["picks"]) == 4
+    assert headers["cache-control"] == "no-store"
+    blank = encode_jpeg(np.full((480, 640, 3), 128, np.uint8))
+    status, _, body = request(server, "POST", "/advice", blank)
+    assert status == 422
+    assert "No face" in json.loads(body)["error"]
+    status, _, body = request(server, "POST", "/advice", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    assert status == 400
+    assert "JPEG" in json.loads(body)["error"]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.putrequest("POST", "/advice")
+    conn.putheader("content-length", "2000001")  # refused on the header, before a byte of the body is read
+    conn.endheaders()
+    assert conn.getresponse().status == 413
+    conn.close()
+    status, _, _ = request(server, "POST", "/catalog.json", face)
+    assert status == 405
+
+
+# --- in the browser -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def still_face(tmp_path: Path) -> Path:
+    return write_y4m(tmp_path / "still.y4m", [portrait_still()] * 2)
+
+
+@pytest.fixture
+def moving_face(tmp_path: Path) -> Path:
+    from tryon.media.sources import DemoSource
+
+    source = DemoSource(size_wh=(640, 480), fps=30)
+    return write_y4m(tmp_path / "moving.y4m", [source.frame(i) for i in range(60)])
+
+
+def open_page(chromium, clip: Path, url: str, wait_until, *, extra: tuple[str, ...] = ()):  # noqa: ANN001, ANN201
+    driver = chromium(chrome_options(clip, mobile=True, extra=extra))
+    driver.get(url)
+    return driver
+
+
+def shown_shade(driver) -> str:  # noqa: ANN001
+    return str(driver.execute_script("return document.querySelector('tryon-lipstick').getAttribute('shade')"))
+
+
+def wait_painting(driver, wait_until) -> None:  # noqa: ANN001
+    def started() -> bool:
+        state = element_state(driver)
+        assert "cannot" not in state["message"], state["message"]
+        assert "could not" not in state["message"], state["message"]
+        return state["frames"] >= 3
+
+    wait_until(started, what="the browser engine's first painted frames", timeout_s=90)
+
+
+@pytest.mark.slow
+def test_the_browser_paints_like_the_python_engine_for_every_finish(
+    server: BackgroundServer, chromium, still_face: Path, library, wait_until
+) -> None:  # noqa: ANN001
+    from tryon.media.export import read_metadata
+
+    driver = open_page(chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until)
+    try:
+        wait_painting(driver, wait_until)
+        figures = parity(driver, [library.get(s) for s in PARITY_SHADES], wait_until)
+        assert {f.finish for f in figures} == {"matte", "satin", "gloss", "sheer", "shimmer", "metallic"}
+        for figure in figures:
+            assert figure.python_changed_px > 1500, figure  # a real mouth, ~100 px wide
+            assert figure.changed_iou >= 0.85, figure
+            assert figure.median_delta_e <= 3.0, figure
+        # What the element shows is readable at any moment and is the camera frame's size.
+        assert view_rgb(driver).shape == (480, 640, 3)
+        # snapshot(): a PNG of the view with the shade in the metadata tryon.media.export reads.
+        png = base64.b64decode(
+            driver.execute_async_script(
+                "const done = arguments[0];"
+                "document.querySelector('tryon-lipstick').snapshot().then(b => b.arrayBuffer()).then(a => {"
+                " let s = ''; for (const x of new Uint8Array(a)) s += String.fromCharCode(x); done(btoa(s)); });"
+            )
+        )
+        metadata = read_metadata(png)
+        assert metadata is not None
+        assert metadata.shade_id == PARITY_SHADES[-1]
+        assert metadata.intensity == 1.0
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_nothing_leaves_the_phone_while_trying_on(
+    server: BackgroundServer, chromium, moving_face: Path, wait_until
+) -> None:  # noqa: ANN001
+    """10 s of live try-on, shades tapped and the slider moved: no frame, no body, no other origin."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    origin = f"http://127.0.0.1:{server.port}"
+    driver = open_page(chromium, moving_face, f"{origin}/", wait_until)
+    try:
+        wait_painting(driver, wait_until)
+        loading = network_requests(driver)
+        started, painted_at_start = time.monotonic(), element_state(driver)["frames"]
+        for shade_id in ("ll-cherry-glaze", "nv-rose-gold", "mv-ruby-hour"):
+            chip = driver.find_element(By.CSS_SELECTOR, f'.chip[data-shade="{shade_id}"]')
+            driver.execute_script("arguments[0].scrollIntoView({inline: 'center'})", chip)
+            chip.click()
+            frames_after(driver, wait_until, 5)
+            assert (
+                driver.execute_script("return document.querySelector('tryon-lipstick').getAttribute('shade')")
+                == shade_id
+            )
+        driver.execute_script(
+            "const s = document.getElementById('intensity'); s.value = 40; s.dispatchEvent(new Event('input'))"
+        )
+        wait_until(lambda: time.monotonic() - started >= 10, what="10 s of try-on", every_s=0.2)
+        during = network_requests(driver)
+        assert element_state(driver)["frames"] > painted_at_start + 20
+        assert element_state(driver)["message"] == ""
+    finally:
+        driver.quit()
+    requests = [item for item in loading + during if item["kind"] == "request"]
+    assert requests, "the DevTools network log recorded nothing"
+    for item in requests:
+        assert item["url"].startswith((origin + "/", "data:", "blob:")), item["url"]
+    assert not [item for item in during if item["kind"] == "websocket_frame"]
+    assert not [
+        item for item in during if item["kind"] == "request" and (item["body_bytes"] or item["method"] != "GET")
+    ]
+
+
+@pytest.mark.slow
+def test_for_you_sends_exactly_one_picture(server: BackgroundServer, chromium, still_face: Path, wait_until) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    driver = open_page(chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until)
+    try:
+        wait_painting(driver, wait_until)
+        network_requests(driver)
+        assert "sends 1 picture" in driver.find_element(By.ID, "foryou").text
+        driver.find_element(By.ID, "foryou").click()
+        wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#advice button"), what="the advice's shade buttons")
+        assert "ITA" in driver.find_element(By.ID, "advice").text
+        first = driver.find_elements(By.CSS_SELECTOR, "#advice button")[0].get_attribute("data-shade")
+        assert shown_shade(driver) == first
+        sent = [item for item in network_requests(driver) if item["kind"] == "request" and item["method"] != "GET"]
+    finally:
+        driver.quit()
+    assert [(item["method"], item["url"].rsplit("/", 1)[1]) for item in sent] == [("POST", "advice")]
+
+
+@pytest.mark.slow
+def test_without_webgl_the_page_says_so_and_offers_the_server_stream(
+    server: BackgroundServer, chromium, still_face: Path, wait_until
+) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    driver = open_page(
+        chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until, extra=("--disable-3d-apis",)
+    )
+    try:
+        wait_until(lambda: "WebGL2" in element_state(driver)["message"], what="the no-WebGL2 message")
+        link = driver.find_element(By.ID, "fallback")
+        assert link.is_displayed()
+        assert "server" in link.text
+        link.click()
+        wait_until(lambda: driver.current_url.endswith("/stream"), what="the server stream page")
+        wait_until(
+            lambda: (
+                int(driver.execute_script("return Number(document.getElementById('view').dataset.frames || 0)")) >= 3
+            ),
+            what="server-rendered frames on the fallback page",
+        )
+    finally:
+        driver.quit()

@@ -1,0 +1,342 @@
+"""The browser engine measured in a real browser: Debian's headless Chromium, driven by Selenium, with a fake camera
+playing a Y4M clip of a real face, on 127.0.0.1 only.
+
+`parity` compares what `<tryon-lipstick>` paints with what the Python engine (`tryon render`) paints on the very
+frame the browser shows: the changed pixels' IoU and the median ΔE2000 inside them. `run_browser_bench` is
+`tryon bench --browser`: frames shown per second, per-stage milliseconds, time to the first painted lips, page
+weight on the wire and the server's CPU per shopper with 1 and N browser sessions.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from tryon.catalog.model import Shade
+from tryon.colour import delta_e_2000, rgb_to_lab
+
+# One shade per finish, then an ombre and a liner: the parity set.
+PARITY_SHADES = (
+    "mv-ruby-hour", "mv-mauve-silk", "ll-cherry-glaze", "ll-watermelon", "nv-red-nova", "nv-rose-gold",
+    "nv-berry-ombre", "nv-nude-liner",
+)  # fmt: skip
+CHANGED_LEVELS = 2  # a pixel whose channels moved by more than this (of 255) was painted
+# Chromium on loopback only: no name resolves but 127.0.0.1, WebRTC may not use UDP, no background services.
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--enable-unsafe-swiftshader",  # WebGL2 on the CPU where there is no GPU
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",  # the shopper says yes to the camera
+    "--ignore-certificate-errors",  # tryon serve's certificate is self-signed
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+# Recorded from the page's first script on: every tryon-frame's detail.
+_RECORDER = (
+    "window.__tryonFrames = [];"
+    "document.addEventListener('tryon-frame', e => window.__tryonFrames.push(e.detail), true);"
+)
+
+
+def write_y4m(path: Path, frames: Sequence[np.ndarray], fps: int = 30) -> Path:
+    """RGB uint8 frames (all one size, even sides) as a Y4M clip (YUV 4:2:0) Chromium's fake camera plays in a loop."""
+    height, width = frames[0].shape[:2]
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
+def portrait_still(size_wh: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """The bundled demo face (public-domain NASA portrait) cropped to the face, filling a `size_wh` frame: RGB uint8,
+    a mouth ~110 px wide at 640×480."""
+    from tryon.media.sources import DEMO_FACE_PATH, read_image
+
+    portrait = read_image(DEMO_FACE_PATH)
+    scale = portrait.shape[1] / 512  # the crop below is in the 512 px original's pixels
+    x0, y0, x1, y1 = (round(v * scale) for v in (96, 24, 360, 222))
+    return cv2.resize(portrait[y0:y1, x0:x1], size_wh, interpolation=cv2.INTER_AREA)
+
+
+def chrome_options(camera_clip: Path, *, extra: Sequence[str] = (), mobile: bool = False) -> Any:
+    """Selenium ChromeOptions for a loopback-only headless Chromium whose camera plays `camera_clip`, with the
+    DevTools network log (`performance`) and the console (`browser`) recorded."""
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    for flag in (*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={camera_clip}", *extra):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    if mobile:
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}}
+        )
+    return options
+
+
+def record_frames(driver: Any) -> None:
+    """From the next page load on, keep every tryon-frame event's detail in `window.__tryonFrames`."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORDER})
+
+
+def element_state(driver: Any) -> dict[str, Any]:
+    """The element's frames painted so far and the page's message line."""
+    state: dict[str, Any] = driver.execute_script(
+        "const t = document.querySelector('tryon-lipstick'), m = document.getElementById('message');"
+        "return {frames: t ? t.frames : 0, message: m ? m.textContent : ''};"
+    )
+    return state
+
+
+def view_rgb(driver: Any) -> np.ndarray:
+    """What `<tryon-lipstick>` shows now, read from its `view` canvas: RGB uint8 (H, W, 3)."""
+    url = driver.execute_script("return document.querySelector('tryon-lipstick').view.toDataURL('image/png')")
+    data = np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8)
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise RuntimeError("the element's view did not read back as a PNG")
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def set_attribute(driver: Any, name: str, value: str) -> None:
+    driver.execute_script(
+        "document.querySelector('tryon-lipstick').setAttribute(arguments[0], arguments[1])", name, value
+    )
+
+
+def frames_after(driver: Any, wait: Callable[..., Any], count: int) -> None:
+    """Wait until the element has painted `count` more frames (each reads its attributes anew)."""
+    start = element_state(driver)["frames"]
+    wait(lambda: element_state(driver)["frames"] >= start + count, what=f"{count} more painted frames")
+
+
+@dataclass(frozen=True)
+class Parity:
+    """One shade painted by the browser and by the Python engine on the same frame."""
+
+    shade_id: str
+    finish: str
+    changed_iou: float  # IoU of the pixels each changed
+    median_delta_e: float  # ΔE2000 between the two, median over the pixels both changed
+    p95_delta_e: float
+    browser_changed_px: int
+    python_changed_px: int
+
+
+def parity(driver: Any, shades: Sequence[Shade], wait: Callable[..., Any]) -> list[Parity]:
+    """Each of `shades` at intensity 1, browser vs Python, on the bare frame the browser shows (a still clip: the
+    element reads intensity 0 first). The element must be showing a face, unmirrored."""
+    from tryon.engine.pipeline import Pipeline
+
+    set_attribute(driver, "mirror", "false")
+    set_attribute(driver, "intensity", "0")
+    frames_after(driver, wait, 3)
+    bare = view_rgb(driver)
+    set_attribute(driver, "intensity", "1")
+    figures = []
+    with Pipeline(mode="image", max_faces=2) as python:
+        for shade in shades:
+            set_attribute(driver, "shade", shade.id)
+            frames_after(driver, wait, 3)
+            browser = view_rgb(driver)
+            painted = python.process(bare, shade, intensity=1.0).rendered
+            browser_changed = np.abs(browser.astype(np.int16) - bare).max(axis=2) > CHANGED_LEVELS
+            python_changed = np.abs(painted.astype(np.int16) - bare).max(axis=2) > CHANGED_LEVELS
+            both = browser_changed & python_changed
+            union = int((browser_changed | python_changed).sum())
+            delta = delta_e_2000(rgb_to_lab(browser[both]), rgb_to_lab(painted[both])) if both.any() else np.zeros(1)
+            figures.append(
+                Parity(
+                    shade.id,
+                    shade.finish,
+                    round(float(both.sum()) / max(union, 1), 3),
+                    round(float(np.median(delta)), 2),
+                    round(float(np.percentile(delta, 95)), 2),
+                    int(browser_changed.sum()),
+                    int(python_changed.sum()),
+                )
+            )
+    return figures
+
+
+def network_requests(driver: Any) -> list[dict[str, Any]]:
+    """What the page sent since the last call, from the DevTools log: [{"kind": "request", "url", "method",
+    "body_bytes"} | {"kind": "websocket_frame", "opcode", "bytes"}], and the response sizes on the wire as
+    {"kind": "loaded", "request_id", "bytes"}."""
+    sent: list[dict[str, Any]] = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Network.requestWillBeSent":
+            request = params["request"]
+            body = sum(len(part.get("bytes", "")) * 3 // 4 for part in request.get("postDataEntries", []))
+            sent.append({"kind": "request", "url": request["url"], "method": request["method"], "body_bytes": body})
+        elif method == "Network.webSocketFrameSent":
+            frame = params["response"]
+            sent.append({"kind": "websocket_frame", "opcode": frame["opcode"], "bytes": len(frame["payloadData"])})
+        elif method == "Network.loadingFinished":
+            sent.append(
+                {"kind": "loaded", "request_id": params["requestId"], "bytes": int(params["encodedDataLength"])}
+            )
+    return sent
+
+
+def _stage_figures(frames: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for stage in ("grab_ms", "landmarks_ms", "smoothing_ms", "mask_ms", "render_ms", "display_ms"):
+        values = [f[stage] for f in frames if stage in f]
+        if values:
+            p50, p95 = np.percentile(values, [50, 95])
+            out[f"{stage.removesuffix('_ms')}_ms_p50"] = round(float(p50), 1)
+            out[f"{stage.removesuffix('_ms')}_ms_p95"] = round(float(p95), 1)
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    from tryon.quality.phone_bench import _cpu_seconds as cpu
+
+    return cpu(pid)
+
+
+@contextmanager
+def _browsers(count: int, clip: Path) -> Iterator[list[Any]]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or driver_path is None:
+        raise RuntimeError("tryon bench --browser needs Debian's chromium and chromium-driver (./dev installs them)")
+    drivers: list[Any] = []
+    try:
+        for _ in range(count):
+            options = chrome_options(clip, mobile=True)
+            options.binary_location = chromium
+            drivers.append(webdriver.Chrome(service=Service(driver_path), options=options))
+        yield drivers
+    finally:
+        for driver in drivers:
+            driver.quit()
+
+
+def _serve() -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "tryon.cli", "serve", "--bind", "127.0.0.1:0", "--no-analytics"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline() if server.stdout else ""
+    match = re.search(r"(https?://127\.0\.0\.1:\d+)/", line)
+    if match is None:
+        server.terminate()
+        raise RuntimeError(f"tryon serve did not start: {line!r}")
+    return server, match.group(1)
+
+
+def _session_run(drivers: list[Any], origin: str, seconds: float, shade_id: str) -> dict[str, Any]:
+    """Open the page in every browser, wait for painted lips in each, then measure `seconds` of try-on."""
+    for driver in drivers:
+        record_frames(driver)
+        driver.get(f"{origin}/")
+    first_lips_ms: list[float] = []
+    weights: list[int] = []
+    for driver in drivers:
+        deadline = time.monotonic() + 120
+        while True:
+            frames = driver.execute_script("return window.__tryonFrames")
+            painted = [f for f in frames if f.get("painted")]
+            if painted:
+                first_lips_ms.append(round(float(painted[0]["at_ms"]), 0))
+                break
+            message = element_state(driver)["message"]
+            if time.monotonic() > deadline or "cannot" in message or "could not" in message:
+                raise RuntimeError(f"no painted lips in the browser: {message!r}")
+            time.sleep(0.1)
+        set_attribute(driver, "shade", shade_id)
+        weights.append(sum(item["bytes"] for item in network_requests(driver) if item["kind"] == "loaded"))
+    return {"first_painted_lips_ms": first_lips_ms, "page_weight_bytes": weights}
+
+
+def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -> dict[str, Any]:
+    """`tryon bench --browser`: for each count in `sessions`, that many headless Chromium sessions of the phone page
+    from one `tryon serve` process, each with a fake camera playing the moving demo face (640×480)."""
+    from tryon.catalog.library import load_library
+    from tryon.media.sources import DemoSource
+
+    library = load_library()
+    report: dict[str, Any] = {"seconds": seconds, "frame_wh": [640, 480], "sessions": []}
+    with tempfile.TemporaryDirectory(prefix="tryon-browser-bench-") as folder:
+        source = DemoSource(size_wh=(640, 480), fps=30)
+        moving = write_y4m(Path(folder) / "moving.y4m", [source.frame(i) for i in range(90)])
+        still = write_y4m(Path(folder) / "still.y4m", [portrait_still()] * 2)
+        for count in sessions:
+            server, origin = _serve()
+            try:
+                with _browsers(count, moving) as drivers:
+                    loaded = _session_run(drivers, origin, seconds, "ll-cherry-glaze")
+                    for driver in drivers:
+                        driver.execute_script("window.__tryonFrames.length = 0")
+                    cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+                    time.sleep(seconds)
+                    cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
+                    per_session = []
+                    for driver in drivers:
+                        frames = driver.execute_script("return window.__tryonFrames")
+                        per_session.append({"fps_shown": round(len(frames) / seconds, 1), **_stage_figures(frames)})
+                        sent = network_requests(driver)
+                        per_session[-1]["bytes_sent_while_trying_on"] = sum(
+                            item.get("body_bytes", 0) + (item["bytes"] if item["kind"] == "websocket_frame" else 0)
+                            for item in sent
+                        )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+            report["sessions"].append(
+                {
+                    "browsers": count,
+                    **loaded,
+                    "per_session": per_session,
+                    "server_cpu_cores": round(cpu, 3),
+                    "server_cpu_cores_per_shopper": round(cpu / count, 3),
+                }
+            )
+        server, origin = _serve()
+        try:
+            with _browsers(1, still) as (driver,):
+                driver.get(f"{origin}/")
+                _wait_painted(driver)
+                figures = parity(driver, [library.get(s) for s in PARITY_SHADES], _poll)
+                report["parity"] = [asdict(f) for f in figures]
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return report
+
+
+def _poll(condition: Callable[[], Any], *, what: str, timeout_s: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"after {timeout_s:.0f} s still waiting for {what}")
+        time.sleep(0.05)
+    return value
+
+
+def _wait_painted(driver: Any) -> None:
+    _poll(lambda: element_state(driver)["frames"] >= 3, what="the browser engine's first frames", timeout_s=120)
