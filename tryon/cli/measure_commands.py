@@ -133,6 +133,38 @@ def _eval_motion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_browser(args: argparse.Namespace) -> int:
+    try:
+        from tryon.quality.browser import run_browser_bench
+    except ImportError as exc:  # selenium comes with the test extras
+        raise TryonError(f"tryon bench --browser needs selenium ({exc}); ./dev installs it") from None
+    try:
+        report = run_browser_bench(seconds=args.seconds, sessions=args.sessions)
+    except RuntimeError as exc:
+        raise TryonError(f"tryon bench --browser: {exc}") from None
+    for run in report["sessions"]:
+        for index, session in enumerate(run["per_session"], 1):
+            print(
+                f"{run['browsers']} browser(s), #{index}: {session['fps_shown']} fps shown; landmarks p50"
+                f" {session.get('landmarks_ms_p50')} ms p95 {session.get('landmarks_ms_p95')}; lips (mask) p50"
+                f" {session.get('mask_ms_p50')} ms; render p50 {session.get('render_ms_p50')} ms; display p50"
+                f" {session.get('display_ms_p50')} ms; bytes sent while trying on"
+                f" {session['bytes_sent_while_trying_on']}"
+            )
+        print(
+            f"{run['browsers']} browser(s): first painted lips {run['first_painted_lips_ms']} ms after page load;"
+            f" page weight {[round(b / 1e6, 2) for b in run['page_weight_bytes']]} MB on the wire;"
+            f" server CPU {run['server_cpu_cores_per_shopper']} cores per shopper"
+        )
+    for figure in report.get("parity", []):
+        print(
+            f"parity {figure['shade_id']:<16} {figure['finish']:<8} changed-pixel IoU {figure['changed_iou']:.3f},"
+            f" dE2000 median {figure['median_delta_e']:.2f} p95 {figure['p95_delta_e']:.2f}"
+        )
+    write_json(report, args.json)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.json is not None:
         check_output(args.json)
@@ -155,6 +187,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             )
         write_json(far, args.json)
         return 0
+    if args.browser:
+        return _bench_browser(args)
     if args.phones:
         if args.transport == "webrtc":
             from tryon.quality.webrtc_bench import run_webrtc_bench

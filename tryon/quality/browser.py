@@ -229,7 +229,7 @@ def _browsers(count: int, clip: Path) -> Iterator[list[Any]]:
     drivers: list[Any] = []
     try:
         for _ in range(count):
-            options = chrome_options(clip, mobile=True)
+            options = chrome_options(clip, mobile=False)
             options.binary_location = chromium
             drivers.append(webdriver.Chrome(service=Service(driver_path), options=options))
         yield drivers
@@ -264,9 +264,12 @@ def _session_run(drivers: list[Any], origin: str, seconds: float, shade_id: str)
             if painted:
                 first_lips_ms.append(round(float(painted[0]["at_ms"]), 0))
                 break
-            message = element_state(driver)["message"]
-            if time.monotonic() > deadline or "cannot" in message or "could not" in message:
-                raise RuntimeError(f"no painted lips in the browser: {message!r}")
+            state = element_state(driver)
+            if time.monotonic() > deadline or "cannot" in state["message"] or "could not" in state["message"]:
+                raise RuntimeError(
+                    f"no painted lips in browser {len(first_lips_ms) + 1} of {len(drivers)} after"
+                    f" {state['frames']} frames: {state['message']!r}"
+                )
             time.sleep(0.1)
         set_attribute(driver, "shade", shade_id)
         weights.append(sum(item["bytes"] for item in network_requests(driver) if item["kind"] == "loaded"))

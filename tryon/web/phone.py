@@ -290,6 +290,8 @@ def phone_app(
     pictures = store if store is not None else ShareStore(ttl_s=600)
     limiter = RateLimiter(requests_per_minute)
     files = page_files()
+    # Compressed once, now, off the way (the 13 MB WebAssembly takes about a second): the first phone gets it at once.
+    threading.Thread(target=lambda: [f.gzipped for f in files.values()], name="gzip-page-files", daemon=True).start()
     catalog = json.dumps(web_catalog(tuple(shades))).encode()
     advisor = OneFrameAdvisor(list(shades))
 

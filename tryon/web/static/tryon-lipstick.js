@@ -14,7 +14,7 @@ import { LipstickRenderer, RenderError } from "./engine/renderer.js";
 import { LandmarkSmoother } from "./engine/smoothing.js";
 
 const HERE = new URL(".", import.meta.url);
-const MAX_FACES = 2;
+const MAX_FACES = 1;
 // A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
@@ -23,6 +23,7 @@ export const MESSAGES = {
   "no-simd": "This browser is too old to run the try-on itself (no WebAssembly SIMD; iOS 16.4 or newer works).",
   "landmarker": "The face finder could not start in this browser.",
   "tracking": "The face finder stopped working in this browser.",
+  "renderer": "This browser could not prepare the lipstick drawing.",
   "no-camera-api": "This browser cannot use the camera here. Open the page over https in Safari or Chrome.",
   "camera-refused": "Camera access was refused. Allow the camera for this page in your browser's settings, then reload.",
   "no-camera": "No front camera was found on this device.",
@@ -30,7 +31,7 @@ export const MESSAGES = {
   "catalog": "The shades could not be loaded.",
 };
 /** Reasons where the browser itself cannot run the engine (a server-rendered stream can still help). */
-export const ENGINE_FAILURES = new Set(["no-webgl2", "no-simd", "landmarker", "tracking"]);
+export const ENGINE_FAILURES = new Set(["no-webgl2", "no-simd", "landmarker", "tracking", "renderer"]);
 
 class TryonError extends Error { constructor(reason, detail) { super(detail || reason); this.reason = reason; } }
 
@@ -68,7 +69,7 @@ export class TryonLipstick extends HTMLElement {
     this._raster = document.createElement("canvas");     // scratch: lip contours rasterised
     this._lipPixels = document.createElement("canvas");  // scratch: the lip box's camera pixels
     this._shades = new Map();
-    this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0;
+    this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0; this._startedAt = 0; this._cameraFps = 30;
   }
 
   /** The canvas the try-on is drawn on (camera-frame size). */
@@ -103,20 +104,24 @@ export class TryonLipstick extends HTMLElement {
     try {
       if (!WebAssembly.validate(SIMD_PROBE)) throw new TryonError("no-simd");
       const constants = await (await fetch(new URL("engine/constants.json", HERE))).json();
-      try { this._renderer = new LipstickRenderer(this._view, constants); }
-      catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "no-webgl2", String(e)); }
+      try { this._renderer = new LipstickRenderer(constants); }
+      catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
       this._constants = constants;
       this._smoother = new LandmarkSmoother(constants.smoothing);
-      await this._loadCatalog();
-      try {
-        const files = await FilesetResolver.forVisionTasks(this.getAttribute("wasm") || new URL("vendor/tasks-vision", HERE).href);
-        this._landmarker = await FaceLandmarker.createFromOptions(files, {
-          baseOptions: { modelAssetPath: this.getAttribute("model") || new URL("face_landmarker.task", HERE).href, delegate: "CPU" },
-          runningMode: "VIDEO", numFaces: MAX_FACES,
-        });
-      } catch (e) { throw new TryonError("landmarker", String(e)); }
-      await this._startCamera();
+      // The catalog, the landmarker (13 MB of WebAssembly and the model) and the camera start side by side.
+      const landmarker = (async () => {
+        try {
+          const files = await FilesetResolver.forVisionTasks(this.getAttribute("wasm") || new URL("vendor/tasks-vision", HERE).href);
+          return await FaceLandmarker.createFromOptions(files, {
+            baseOptions: { modelAssetPath: this.getAttribute("model") || new URL("face_landmarker.task", HERE).href, delegate: "CPU" },
+            runningMode: "VIDEO", numFaces: MAX_FACES,
+          });
+        } catch (e) { throw new TryonError("landmarker", String(e)); }
+      })();
+      landmarker.then(found => { if (generation !== this._generation) found.close(); }, () => {});  // stopped meanwhile
+      const [, found] = await Promise.all([this._loadCatalog(), landmarker, this._startCamera()]);
       if (generation !== this._generation) return;
+      this._landmarker = found;
       this.dispatchEvent(new CustomEvent("tryon-ready", { bubbles: true }));
       this._schedule();
     } catch (e) { if (generation === this._generation) this._fail(e); }
@@ -152,18 +157,23 @@ export class TryonLipstick extends HTMLElement {
     }
     this._video.srcObject = this._stream;
     await this._video.play();
+    const rate = this._stream.getVideoTracks()[0]?.getSettings().frameRate;
+    this._cameraFps = rate > 0 ? Math.min(rate, 60) : 30;
     this._smoother?.reset();
   }
 
+  // One frame at a time, paced by the camera's frame rate: the next starts one camera frame after the last one
+  // started, or at once when the last took longer (then every frame shows the newest camera picture). Not tied to
+  // the page's rendering steps (requestVideoFrameCallback): a busy page gets those late, and would wait for them.
   _schedule() {
     if (!this._running) return;
-    const video = this._video;
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => this._tick());
-    else requestAnimationFrame(() => this._tick());
+    const interval = 1000 / this._cameraFps;
+    setTimeout(() => this._tick(), Math.max(0, this._startedAt + interval - performance.now()));
   }
 
   async _tick() {
     if (!this._running) return;
+    this._startedAt = performance.now();
     try { await this._frame(); } catch (e) { this._fail(e instanceof TryonError ? e : new TryonError("tracking", String(e))); return; }
     this._schedule();
   }
@@ -194,7 +204,7 @@ export class TryonLipstick extends HTMLElement {
       const paints = shade && intensity > 0
         ? smoothed.map(points => lipPaint(frame, points, shade, this._constants, this._raster, this._lipPixels, width, height)) : [];
       const t4 = performance.now();
-      this._renderer.draw(frame, paints, shade, intensity, this.mirror);
+      this._show(frame, paints, shade, intensity);
       const t5 = performance.now();
       this._frames += 1;
       const detail = {
@@ -208,6 +218,21 @@ export class TryonLipstick extends HTMLElement {
       if (this._keep) this._keep.close();
       this._keep = frame;  // the camera picture for cameraPicture()
     } catch (e) { frame.close(); throw e; }
+  }
+
+  /** The camera frame on the view (mirrored when asked), each face's painted lip box laid over it. */
+  _show(frame, paints, shade, intensity) {
+    const view = this._view, width = frame.width, height = frame.height;
+    if (view.width !== width || view.height !== height) { view.width = width; view.height = height; }
+    const g = view.getContext("2d", { alpha: false });
+    g.imageSmoothingEnabled = false;
+    if (this.mirror) g.setTransform(-1, 0, 0, 1, width, 0); else g.setTransform(1, 0, 0, 1, 0, 0);
+    g.drawImage(frame, 0, 0);
+    for (const paint of paints) {
+      if (!paint) continue;
+      g.drawImage(this._renderer.paint(paint, shade, intensity), paint.roi.x0, paint.roi.y0);
+    }
+    g.setTransform(1, 0, 0, 1, 0, 0);
   }
 
   /** The view as a PNG Blob, with the shade and intensity as JSON in its "tryon" iTXt chunk (tryon.media.export). */

@@ -85,6 +85,57 @@ function chamferDistance(bits, w, h) {
   return d;
 }
 
+/** Area-average downscale of a float plane to (dw, dh), as OpenCV's INTER_AREA (fractional edges weighted). */
+function shrinkArea(plane, w, h, dw, dh) {
+  const sx = w / dw, sy = h / dh, out = new Float32Array(dw * dh);
+  for (let y = 0; y < dh; y++) {
+    const y0 = y * sy, y1 = y0 + sy;
+    for (let x = 0; x < dw; x++) {
+      const x0 = x * sx, x1 = x0 + sx;
+      let sum = 0;
+      for (let yy = Math.floor(y0); yy < Math.min(h, Math.ceil(y1)); yy++) {
+        const wy = Math.min(y1, yy + 1) - Math.max(y0, yy);
+        for (let xx = Math.floor(x0); xx < Math.min(w, Math.ceil(x1)); xx++) {
+          sum += plane[yy * w + xx] * wy * (Math.min(x1, xx + 1) - Math.max(x0, xx));
+        }
+      }
+      out[y * dw + x] = sum / (sx * sy);
+    }
+  }
+  return out;
+}
+
+/** Bilinear upscale of a float plane from (sw, sh) to (w, h), as OpenCV's INTER_LINEAR (pixel centres aligned). */
+function growLinear(plane, sw, sh, w, h) {
+  const out = new Float32Array(w * h), sx = sw / w, sy = sh / h;
+  for (let y = 0; y < h; y++) {
+    let fy = (y + 0.5) * sy - 0.5, y0 = Math.floor(fy);
+    let ty = fy - y0;
+    if (y0 < 0) { y0 = 0; ty = 0; }
+    const y1 = Math.min(sh - 1, y0 + 1);
+    if (y0 >= sh - 1) ty = 0;
+    for (let x = 0; x < w; x++) {
+      let fx = (x + 0.5) * sx - 0.5, x0 = Math.floor(fx);
+      let tx = fx - x0;
+      if (x0 < 0) { x0 = 0; tx = 0; }
+      const x1 = Math.min(sw - 1, x0 + 1);
+      if (x0 >= sw - 1) tx = 0;
+      const top = plane[y0 * sw + x0] * (1 - tx) + plane[y0 * sw + x1] * tx;
+      const bottom = plane[y1 * sw + x0] * (1 - tx) + plane[y1 * sw + x1] * tx;
+      out[y * w + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/** A wide Gaussian blur (tryon.engine.lip_patterns.smooth_blur): on a copy shrunk by sigma / 2.5, then grown back. */
+function smoothBlur(plane, w, h, sigma) {
+  const factor = Math.floor(sigma / 2.5);
+  if (factor < 2 || Math.min(w, h) < 4 * factor) return blur(plane, w, h, sigma, false);
+  const sw = Math.max(1, Math.floor(w / factor)), sh = Math.max(1, Math.floor(h / factor));
+  return growLinear(blur(shrinkArea(plane, w, h, sw, sh), sw, sh, sigma / factor, false), sw, sh, w, h);
+}
+
 function median(values) {  // the upper middle value, as the Python engine's
   const sorted = Float32Array.from(values).sort();
   return sorted[sorted.length >> 1];
@@ -140,8 +191,8 @@ function cellRandom(iu, iv) {
  * @param frame the camera frame (an ImageBitmap, not mirrored).
  * @param points Float32Array [x0, y0, ...] of the face's 478 landmarks in frame pixels.
  * @param shade a catalog shade (web_shade form); C the engine constants; raster, pixels: scratch canvases.
- * @returns null when nothing would be painted, else {roi, width, height, aux (RGBA float: alpha, local mean L*,
- *   sparkle, liner weight), aux2 (R: ombre outer share), meanL, light, mouthWidth}.
+ * @returns null when nothing would be painted, else {roi, width, height, rgba (the box's camera pixels), aux (RGBA
+ *   float: alpha, local mean L*, sparkle, liner weight), aux2 (R: ombre outer share), meanL, light, mouthWidth}.
  */
 export function lipPaint(frame, points, shade, C, raster, pixels, frameW, frameH) {
   const M = C.mask, R = C.render, P = C.patterns;
@@ -159,7 +210,8 @@ export function lipPaint(frame, points, shade, C, raster, pixels, frameW, frameH
   if (pixels.width < w || pixels.height < h) { pixels.width = Math.max(pixels.width, w); pixels.height = Math.max(pixels.height, h); }
   const box = pixels.getContext("2d", { willReadFrequently: true });
   box.drawImage(frame, roi.x0, roi.y0, w, h, 0, 0, w, h);
-  const lab = imageLab(box.getImageData(0, 0, w, h).data, n);
+  const rgba = box.getImageData(0, 0, w, h).data;
+  const lab = imageLab(rgba, n);
   let alpha = new Float32Array(n);
   for (let i = 0; i < n; i++) alpha[i] = outerCover[i] * (1 - opening[i]);
 
@@ -214,7 +266,7 @@ export function lipPaint(frame, points, shade, C, raster, pixels, frameW, frameH
   const aux = new Float32Array(4 * n), aux2 = new Float32Array(4 * n);
   for (let i = 0; i < n; i++) aux[4 * i] = alpha[i];
   if (shade.gloss > 0 || finish.sparkles) {
-    const localMean = blur(lab.L, w, h, Math.max(R.highlight_min_blur_px, R.highlight_blur_per_width * mouthWidth), false);
+    const localMean = smoothBlur(lab.L, w, h, Math.max(R.highlight_min_blur_px, R.highlight_blur_per_width * mouthWidth));
     for (let i = 0; i < n; i++) aux[4 * i + 1] = localMean[i];
   }
   if (finish.sparkles && shade.shimmer_density > 0) {
@@ -257,5 +309,5 @@ export function lipPaint(frame, points, shade, C, raster, pixels, frameW, frameH
       }
     }
   }
-  return { roi, width: w, height: h, aux, aux2, meanL, light, mouthWidth };
+  return { roi, width: w, height: h, rgba, aux, aux2, meanL, light, mouthWidth };
 }

@@ -1,8 +1,10 @@
 // The colour model as a WebGL2 fragment shader (tryon.engine.render.apply_shade): per lip pixel, CIE Lab; the shade
 // sets a*/b* and the mean lightness in the scene's light, the lips' own lightness detail is kept per finish; gloss
-// highlights, metallic sheen, shimmer flecks, ombre and liner; blended by alpha x opacity x intensity. Pass 1 copies
-// the camera frame (mirrored or not) to the canvas; pass 2 paints each face's lip box. Constants come from
-// constants.json (generated from the Python engine), written into the shader's source as GLSL constants.
+// highlights, metallic sheen, shimmer flecks, ombre and liner; blended by alpha x opacity x intensity. It runs over
+// one face's lip box only, on a canvas of that size: painted pixels come out opaque, the rest fully transparent, so
+// the box is laid over the camera frame with drawImage. (A full-frame WebGL view cost ~45 ms a frame in
+// SwiftShader for its copies and compositing; the box is ~10,000 pixels.) Constants come from constants.json
+// (generated from the Python engine), written into the shader's source as GLSL constants.
 import { GLSL_LAB, hexToLab } from "./colour.js";
 
 const VERTEX = `#version 300 es
@@ -27,12 +29,10 @@ const vec2 FLECK_LIGHT_LIMITS = vec2(${glslFloat(R.fleck_light_limits[0])}, ${gl
 const float FLECK_LIFT_L = ${glslFloat(R.fleck_lift_l)}, FLECK_LIGHTNESS_SHARE = ${glslFloat(R.fleck_lightness_share)};
 const float FLECK_TINT_SHARE = ${glslFloat(R.fleck_tint_share)}, LINER_DETAIL_KEPT = ${glslFloat(R.liner_detail_kept)};
 
-uniform sampler2D u_frame;      // the camera frame, row 0 at the top
+uniform sampler2D u_frame;      // the lip box's camera pixels, row 0 at the top
 uniform sampler2D u_aux;        // lip box: alpha, local mean L*, sparkle, liner weight
 uniform sampler2D u_aux2;       // lip box: ombre outer share
-uniform ivec2 u_size;           // frame width, height
-uniform ivec2 u_origin;         // lip box top-left in frame pixels
-uniform bool u_mirror, u_paint;
+uniform int u_height;           // lip box height
 uniform vec3 u_target, u_inner, u_tint, u_liner;   // Lab: shade, ombre inner colour, shimmer, liner
 uniform bool u_ombre, u_liner_on, u_gloss_on, u_sheen_on, u_sparkle_on;
 uniform float u_gloss, u_weight, u_mean_l, u_light;
@@ -40,12 +40,8 @@ uniform float u_kept_bright, u_kept_dark, u_cov_l, u_cov_c, u_gain_l, u_whitenin
 out vec4 colour;
 
 void main() {
-  ivec2 p = ivec2(gl_FragCoord.xy);
-  int y = u_size.y - 1 - p.y;
-  int x = u_mirror ? u_size.x - 1 - p.x : p.x;
-  vec3 rgb = texelFetch(u_frame, ivec2(x, y), 0).rgb;
-  if (!u_paint) { colour = vec4(rgb, 1.0); return; }
-  ivec2 at = ivec2(x, y) - u_origin;
+  ivec2 at = ivec2(int(gl_FragCoord.x), u_height - 1 - int(gl_FragCoord.y));
+  vec3 rgb = texelFetch(u_frame, at, 0).rgb;
   vec4 aux = texelFetch(u_aux, at, 0);
   float alpha = aux.r;
   if (alpha < MIN_ALPHA) discard;
@@ -90,9 +86,10 @@ void main() {
 export class RenderError extends Error {}
 
 export class LipstickRenderer {
-  /** Draws on `canvas` (its WebGL2 context keeps its pixels: readable with toDataURL/drawImage at any time). */
-  constructor(canvas, constants) {
-    const gl = canvas.getContext("webgl2", { preserveDrawingBuffer: true, antialias: false, alpha: false, premultipliedAlpha: false });
+  /** A WebGL2 canvas of its own (lip-box size); throws RenderError("no-webgl2") where WebGL2 is missing. */
+  constructor(constants) {
+    const canvas = document.createElement("canvas");
+    const gl = canvas.getContext("webgl2", { antialias: false, alpha: true, premultipliedAlpha: true, preserveDrawingBuffer: false });
     if (!gl) throw new RenderError("no-webgl2");
     this.gl = gl; this.canvas = canvas; this.C = constants;
     const shader = (type, source) => {
@@ -120,27 +117,19 @@ export class LipstickRenderer {
     for (let i = 0; i < count; i++) { const name = gl.getActiveUniform(program, i).name; this.uniforms[name] = gl.getUniformLocation(program, name); }
   }
 
-  /** Copy `frame` (a canvas holding the camera frame) to the view and paint each of `paints` (from lipPaint)
-   * with `shade` at `intensity` (0-1). */
-  draw(frame, paints, shade, intensity, mirror) {
-    const gl = this.gl, u = this.uniforms, width = frame.width, height = frame.height;
+  /** One face's lips (a `lipPaint` result) painted with `shade` at `intensity` (0-1): this renderer's canvas, the
+   * lip box's size, painted pixels opaque and the rest transparent — to be drawn over the frame at paint.roi. */
+  paint(paint, shade, intensity) {
+    const gl = this.gl, u = this.uniforms, width = paint.width, height = paint.height;
     if (this.canvas.width !== width || this.canvas.height !== height) { this.canvas.width = width; this.canvas.height = height; }
     gl.viewport(0, 0, width, height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.textures[0]);
-    gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, frame);
-    gl.uniform1i(u.u_frame, 0); gl.uniform1i(u.u_aux, 1); gl.uniform1i(u.u_aux2, 2);
-    gl.uniform2i(u.u_size, width, height);
-    gl.uniform1i(u.u_mirror, mirror ? 1 : 0);
-    gl.uniform1i(u.u_paint, 0);
-    gl.disable(gl.SCISSOR_TEST);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
-    if (!shade || intensity <= 0 || paints.length === 0) return;
     const finish = this.C.finishes[shade.finish];
-    gl.uniform1i(u.u_paint, 1);
+    gl.uniform1i(u.u_frame, 0); gl.uniform1i(u.u_aux, 1); gl.uniform1i(u.u_aux2, 2);
+    gl.uniform1i(u.u_height, height);
     gl.uniform3fv(u.u_target, hexToLab(shade.color));
     gl.uniform3fv(u.u_inner, hexToLab(shade.ombre ? shade.ombre.inner_color : shade.color));
     gl.uniform3fv(u.u_tint, hexToLab(shade.shimmer_color));
@@ -157,20 +146,18 @@ export class LipstickRenderer {
     gl.uniform1f(u.u_gain_l, finish.highlight_gain_l); gl.uniform1f(u.u_whitening, finish.highlight_whitening);
     gl.uniform1f(u.u_contrast, finish.metallic_contrast); gl.uniform1f(u.u_sheen_gain, finish.sheen_gain_l);
     gl.uniform1f(u.u_sheen_chroma, finish.sheen_chroma_gain);
-    gl.enable(gl.SCISSOR_TEST);
-    for (const paint of paints) {
-      if (!paint) continue;
-      gl.uniform2i(u.u_origin, paint.roi.x0, paint.roi.y0);
-      gl.uniform1f(u.u_mean_l, paint.meanL); gl.uniform1f(u.u_light, paint.light);
-      for (const [unit, data] of [[1, paint.aux], [2, paint.aux2]]) {
-        gl.activeTexture(gl.TEXTURE0 + unit);
-        gl.bindTexture(gl.TEXTURE_2D, this.textures[unit]);
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA32F, paint.width, paint.height, 0, gl.RGBA, gl.FLOAT, data);
-      }
-      const left = mirror ? width - paint.roi.x1 : paint.roi.x0;
-      gl.scissor(left, height - paint.roi.y1, paint.width, paint.height);
-      gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.uniform1f(u.u_mean_l, paint.meanL); gl.uniform1f(u.u_light, paint.light);
+    gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.textures[0]);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(paint.rgba.buffer));
+    for (const [unit, data] of [[1, paint.aux], [2, paint.aux2]]) {
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.bindTexture(gl.TEXTURE_2D, this.textures[unit]);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA32F, width, height, 0, gl.RGBA, gl.FLOAT, data);
     }
-    gl.disable(gl.SCISSOR_TEST);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    return this.canvas;
   }
 }
