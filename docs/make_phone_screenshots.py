@@ -54,8 +54,8 @@ def main(out_dir: Path) -> None:
                 driver.get(f"https://127.0.0.1:{server.port}/")
                 wait(lambda: driver.execute_script("return document.querySelector('tryon-lipstick').frames") > 10)
                 for shade_id, name in (
-                    ("ll-cherry-glaze", "phone_live_gloss"),
-                    ("nv-rose-gold", "phone_live_metallic"),
+                    ("ll-cherry-glaze", "gloss"),
+                    ("nv-rose-gold", "metallic"),
                 ):
                     chip = driver.find_element(By.CSS_SELECTOR, f'.chip[data-shade="{shade_id}"]')
                     driver.execute_script("arguments[0].scrollIntoView({inline: 'center'})", chip)

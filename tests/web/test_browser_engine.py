@@ -295,7 +295,7 @@ def test_for_you_sends_exactly_one_picture(server: BackgroundServer, chromium, s
     try:
         wait_painting(driver, wait_until)
         network_requests(driver)
-        assert "sends 1 picture" in driver.find_element(By.ID, "foryou").text
+        assert "sends 1 picture" in driver.find_element(By.ID, "foryou").text  # said on the button itself
         driver.find_element(By.ID, "foryou").click()
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#advice button"), what="the advice's shade buttons")
         assert "ITA" in driver.find_element(By.ID, "advice").text

@@ -295,3 +295,22 @@ def test_a_certificate_that_is_not_one_is_refused_in_one_line(processes, tmp_pat
         f"tryon: error: --cert {photo} --key {photo}: not a PEM certificate and its matching private key "
         "(or use --self-signed)"
     )
+
+
+def test_phones_behind_one_address_get_a_bigger_connection_budget_when_asked(library) -> None:  # noqa: ANN001
+    """`tryon serve --phones-per-address N` (a shop's NAT; a load test from one machine): N browsers' worth of
+    connections from one address are served, and one more past that budget is still refused."""
+    server = BackgroundServer(phone_app(library.shades), "127.0.0.1", 0, clients_per_address=3)
+    server.start()
+    held: list[socket.socket] = []
+    try:
+        for _ in range(3 * MAX_CONNECTIONS_PER_CLIENT - 1):  # idle keep-alive connections, as browsers hold them
+            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=30))
+        assert status_of(server.port, "/") == 200  # the last one within the budget
+        held.append(socket.create_connection(("127.0.0.1", server.port), timeout=30))
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as over:
+            assert over.recv(4096).startswith(b"HTTP/1.1 429")
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()

@@ -193,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
     serve.add_argument("--self-signed", action="store_true", help="make (once) and use a self-signed certificate")
     serve.add_argument("--max-phones", type=int_in_range(1, 64), default=4, help="phones at once (default 4)")
+    serve.add_argument(
+        "--phones-per-address",
+        type=int_in_range(1, 256),
+        default=1,
+        help="phones that may share one network address (a shop's NAT, a load test): scales the per-address "
+        "connection and request limits (default 1: 16 connections, 600 requests a minute)",
+    )
     serve.add_argument("--no-analytics", action="store_true", help="record no try-on events")
     serve.add_argument("--analytics-db", type=analytics_commands.db_url, help="events database (default: per user)")
     serve.set_defaults(run=serve_commands.cmd_serve)

@@ -72,8 +72,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
             device = f"phones-{socket.gethostname()}"[:64]
             recorder = Recorder(args.analytics_db or default_url(), device, catalogs=library.catalogs)
-        app = phone_app(library.shades, max_phones=args.max_phones, recorder=recorder)
-        server = BackgroundServer(app, host, port, ssl_certfile=certfile, ssl_keyfile=keyfile)
+        app = phone_app(
+            library.shades,
+            max_phones=args.max_phones,
+            recorder=recorder,
+            requests_per_minute=600 * args.phones_per_address,
+        )
+        server = BackgroundServer(
+            app,
+            host,
+            port,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+            clients_per_address=args.phones_per_address,
+        )
         try:
             server.start()
         except OSError as exc:

@@ -238,8 +238,9 @@ def _browsers(count: int, clip: Path) -> Iterator[list[Any]]:
             driver.quit()
 
 
-def _serve() -> tuple[subprocess.Popen[str], str]:
+def _serve(browsers: int = 1) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "tryon.cli", "serve", "--bind", "127.0.0.1:0", "--no-analytics"]
+    command += ["--phones-per-address", str(browsers)]  # every browser here comes from 127.0.0.1
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = server.stdout.readline() if server.stdout else ""
     match = re.search(r"(https?://127\.0\.0\.1:\d+)/", line)
@@ -289,7 +290,7 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
         moving = write_y4m(Path(folder) / "moving.y4m", [source.frame(i) for i in range(90)])
         still = write_y4m(Path(folder) / "still.y4m", [portrait_still()] * 2)
         for count in sessions:
-            server, origin = _serve()
+            server, origin = _serve(count)
             try:
                 with _browsers(count, moving) as drivers:
                     loaded = _session_run(drivers, origin, seconds, "ll-cherry-glaze")

@@ -30,7 +30,15 @@ _TOO_MANY = _closing_response("429 Too Many Requests", "Too many open connection
 
 
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a header deadline, a header size cap and a per-address connection budget."""
+    """uvicorn's HTTP/1.1 protocol with a header deadline, a header size cap and a per-address connection budget
+    (`max_connections_per_client`; a subclass may raise it: `with_connection_budget`)."""
+
+    max_connections_per_client = MAX_CONNECTIONS_PER_CLIENT
+
+    @classmethod
+    def with_connection_budget(cls, connections: int) -> type[GuardedH11Protocol]:
+        """This protocol allowing `connections` at once per client address."""
+        return type("GuardedH11ProtocolBudget", (cls,), {"max_connections_per_client": connections})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,7 +50,7 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         address = self.client[0] if self.client else None
         peers = [getattr(other, "client", None) for other in self.connections]  # this connection's included
-        if address is not None and [peer[0] for peer in peers if peer].count(address) > MAX_CONNECTIONS_PER_CLIENT:
+        if address is not None and [peer[0] for peer in peers if peer].count(address) > self.max_connections_per_client:
             transport.write(_TOO_MANY)
             transport.close()
             return

@@ -309,15 +309,23 @@ def share_app(
 
 class BackgroundServer:
     """An ASGI `app` served by uvicorn on a background thread at `host:port` (port 0: any free port), over TLS
-    when `ssl_certfile`/`ssl_keyfile` are given, with `tryon.web.guard`'s connection rules. No access log: URLs
+    when `ssl_certfile`/`ssl_keyfile` are given, with `tryon.web.guard`'s connection rules (`clients_per_address`
+    browsers may share one address: its connection budget is that many times a browser's). No access log: URLs
     carry tokens."""
 
     def __init__(
-        self, app: Any, host: str, port: int, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        *,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+        clients_per_address: int = 1,
     ) -> None:
         import uvicorn
 
-        from tryon.web.guard import MAX_HEADER_BYTES, GuardedH11Protocol
+        from tryon.web.guard import MAX_CONNECTIONS_PER_CLIENT, MAX_HEADER_BYTES, GuardedH11Protocol
 
         config = uvicorn.Config(
             app,
@@ -325,9 +333,10 @@ class BackgroundServer:
             port=port,
             access_log=False,
             log_level="warning",
-            http=GuardedH11Protocol,  # header deadline and size, connections per client address
+            # header deadline and size, connections per client address
+            http=GuardedH11Protocol.with_connection_budget(MAX_CONNECTIONS_PER_CLIENT * clients_per_address),
             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-            limit_concurrency=64,
+            limit_concurrency=max(64, 24 * clients_per_address),
             timeout_keep_alive=5,
             server_header=False,
             lifespan="off",
