@@ -31,3 +31,11 @@ catalog_shades = sa.Table(
     sa.Column("shade_name", sa.String(160), nullable=False),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
 )
+
+event_batches = sa.Table(
+    "event_batches",
+    metadata,
+    sa.Column("idempotency_key", sa.String(64), primary_key=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("events", sa.Integer(), nullable=False),
+)

@@ -21,11 +21,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from tryon.analytics.events import Event
-from tryon.analytics.schema import catalog_shades, events
+from tryon.analytics.schema import catalog_shades, event_batches, events
 from tryon.errors import TryonError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 
 
 class AnalyticsError(TryonError):
@@ -146,6 +146,25 @@ class Store:
         rows = [asdict(event) for event in batch]
         with self.engine.begin() as connection:
             connection.execute(events.insert(), rows)
+
+    def add_once(self, batch: Sequence[Event], key: str, at: datetime.datetime) -> tuple[int, bool]:
+        """Write `batch` in one transaction together with its idempotency `key`, unless a batch with that key was
+        stored before (by any process writing to this database). Returns (events stored, whether it was a repeat):
+        a repeat stores nothing and answers the first time's count."""
+        with self.engine.begin() as connection:
+            try:
+                with connection.begin_nested():
+                    connection.execute(
+                        event_batches.insert(), {"idempotency_key": key, "received_at": at, "events": len(batch)}
+                    )
+            except sa.exc.IntegrityError:
+                first = connection.execute(
+                    sa.select(event_batches.c.events).where(event_batches.c.idempotency_key == key)
+                ).scalar_one()
+                return int(first), True
+            if batch:
+                connection.execute(events.insert(), [asdict(event) for event in batch])
+        return len(batch), False
 
     def record_catalogs(
         self, catalogs: Iterable[tuple[str, str, Sequence[tuple[str, str]]]], at: datetime.datetime

@@ -18,6 +18,7 @@ from tryon.cli import (
     measure_commands,
     picture_commands,
     serve_commands,
+    web_commands,
 )
 from tryon.cli.common import int_in_range, intensity_arg
 from tryon.errors import TryonError
@@ -200,11 +201,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="phones that may share one network address (a shop's NAT, a load test): scales the per-address "
         "connection and request limits (default 1: 16 connections, 600 requests a minute)",
     )
+    serve.add_argument(
+        "--events-per-minute",
+        type=int_in_range(0, 1_000_000),
+        default=120,
+        help="POST /events requests per client address a minute (default 120; 0: no limit, for load tests)",
+    )
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        type=serve_commands.origin_arg,
+        metavar="ORIGIN",
+        help="a site whose pages may post events here (CORS), e.g. https://brand.example; repeatable",
+    )
     serve.add_argument("--no-analytics", action="store_true", help="record no try-on events")
     serve.add_argument("--analytics-db", type=analytics_commands.db_url, help="events database (default: per user)")
     serve.set_defaults(run=serve_commands.cmd_serve)
 
     analytics_commands.add_commands(commands, catalog_option)
+
+    web = commands.add_parser("web", help="the try-on for a brand's own web pages (docs/web.md)")
+    web_commands_parser = web.add_subparsers(dest="web_command", required=True, metavar="build")
+    build = web_commands_parser.add_parser(
+        "build", help="write a static folder any web host serves: the try-on runs in the shopper's browser"
+    )
+    build.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    build.add_argument(
+        "--catalog",
+        type=Path,
+        action="append",
+        help="a catalog file or folder of them (repeatable; default: the shipped catalogs)",
+    )
+    build.add_argument("--events-url", help="where the page posts its try-on events (e.g. https://host/events)")
+    build.add_argument("--base-url", default="", help="the folder's public URL, for the lines embed.html shows")
+    build.set_defaults(run=web_commands.cmd_web_build)
 
     kiosk = commands.add_parser("kiosk", help="run the fullscreen in-store kiosk (config: docs/kiosk.md)")
     kiosk.add_argument(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import socket
 import sys
 import time
 from pathlib import Path
@@ -60,23 +61,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         certfile, keyfile = str(args.cert), str(args.key)
         _check_certificate(certfile, keyfile)
     library = shade_library(args)
-    recorder = server = None
+    recorder = server = events_store = None
     # Ctrl-C or SIGTERM (tryon.interrupts), whenever it comes, ends here: the server stops, its phones' sessions
     # end, and the recorder writes every event before the process exits (with 0: stopping is how a server ends).
     try:
         if not args.no_analytics:
-            import socket
-
+            from tryon.analytics.events import catalog_rows, utc_now
             from tryon.analytics.recorder import Recorder
-            from tryon.analytics.store import default_url
+            from tryon.analytics.store import default_url, open_store
 
             device = f"phones-{socket.gethostname()}"[:64]
-            recorder = Recorder(args.analytics_db or default_url(), device, catalogs=library.catalogs)
+            url = args.analytics_db or default_url()
+            recorder = Recorder(url, device, catalogs=library.catalogs)
+            events_store = open_store(url)  # the collector's: POST /events writes through it, committed per request
+            events_store.record_catalogs(catalog_rows(library.catalogs), utc_now())
+        from tryon.web.collector import EventCatalog
+
         app = phone_app(
             library.shades,
             max_phones=args.max_phones,
             recorder=recorder,
             requests_per_minute=600 * args.phones_per_address,
+            events_store=events_store,
+            event_catalog=EventCatalog(library.catalogs),
+            events_per_minute=args.events_per_minute,
+            allow_origins=args.allow_origin or (),
+            device_id=f"web-{socket.gethostname()}"[:64],
         )
         server = BackgroundServer(
             app,
@@ -110,3 +120,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server.stop()
         if recorder is not None:
             recorder.close()
+        if events_store is not None:
+            events_store.close()
+
+
+def origin_arg(text: str) -> str:
+    """An --allow-origin value: scheme://host[:port], nothing after it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an origin like https://brand.example")
+    return f"{parts.scheme}://{parts.netloc}"

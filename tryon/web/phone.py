@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from tryon.analytics.events import utc_now
 from tryon.catalog.model import Shade
 from tryon.web.share import TOKEN_PATTERN, RateLimiter, ShareStore, one_time_picture
 
@@ -266,12 +267,22 @@ def phone_app(
     requests_per_minute: int = 600,
     recorder: Any = None,
     clock: Callable[[], float] = time.monotonic,
+    events_store: Any = None,
+    event_catalog: Any = None,
+    events_per_minute: int | None = None,
+    allow_origins: Sequence[str] = (),
+    device_id: str = "web",
 ) -> Any:
     """The Starlette app: the browser-engine page at / with its files under /static/ (engine, tasks-vision, model),
     /catalog.json (the shades for `<tryon-lipstick>`), POST /advice (one camera picture → picks); the
     server-rendered fallback at /stream with /shades.json and the /ws stream; one-time saved pictures at /p/TOKEN
     (the share server's rules: no listing, no traversal, no bodies but /advice's, rate limit). `clock` (seconds)
     paces each phone's messages; injectable for tests.
+
+    With an `events_store` (a `tryon.analytics.store.Store`), POST /events is the events collector
+    (`tryon.web.collector`): batches from pages stored with `device_id` and the shade's catalog from
+    `event_catalog` (a `collector.EventCatalog`; default: from `shades`), `events_per_minute` requests per client
+    address (0: no limit), CORS for `allow_origins` ("https://brand.example").
 
     Raises:
         ModelError: a vendored browser-engine file or the model fails its sha256 check (`page_files`).
@@ -294,6 +305,12 @@ def phone_app(
     threading.Thread(target=lambda: [f.gzipped for f in files.values()], name="gzip-page-files", daemon=True).start()
     catalog = json.dumps(web_catalog(tuple(shades))).encode()
     advisor = OneFrameAdvisor(list(shades))
+    from tryon.web import collector
+
+    known_shades = event_catalog or collector.EventCatalog.from_shades(shades)
+    per_minute = collector.DEFAULT_EVENTS_PER_MINUTE if events_per_minute is None else events_per_minute
+    events_limiter = RateLimiter(per_minute) if per_minute > 0 else None
+    origins = set(allow_origins)
 
     def page(name: str, status: int = 200) -> Response:
         return Response(files[name].data, status, media_type=files[name].media_type, headers=_SECURITY_HEADERS)
@@ -317,6 +334,55 @@ def phone_app(
     async def catalog_json(request: Request) -> Response:
         return Response(catalog, media_type="application/json", headers={"cache-control": "no-cache"})
 
+    def cors(request: Request) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        if origin is None or origin not in origins:
+            return {}
+        return {"access-control-allow-origin": origin, "vary": "origin"}
+
+    def foreign(request: Request) -> bool:
+        """A page of another site that is not allowed: its beacons are refused, not only left unread."""
+        origin = request.headers.get("origin")
+        return origin is not None and origin not in origins and urlsplit(origin).netloc != request.headers.get("host")
+
+    async def collect(request: Request) -> Response:
+        """POST /events: a batch of try-on events, stored once committed (202), or refused with the reason."""
+        headers = cors(request)
+        if request.method == "OPTIONS":
+            if not headers:
+                return PlainTextResponse("Origin not allowed", 403)
+            preflight = {
+                "access-control-allow-methods": "POST",
+                "access-control-allow-headers": "content-type, idempotency-key",
+                "access-control-max-age": "86400",
+            }
+            return Response(status_code=204, headers={**headers, **preflight})
+        if foreign(request):
+            return JSONResponse({"error": "this page's origin may not send events here"}, 403)
+        if events_store is None:
+            return JSONResponse({"error": "this server records no events"}, 404, headers=headers)
+        client = request.client.host if request.client else "?"
+        if events_limiter is not None and not events_limiter.allow(client):
+            return JSONResponse({"error": "too many requests"}, 429, headers={**headers, "retry-after": "60"})
+        try:
+            key = collector.idempotency_key(request.headers, request.query_params)
+            body = await asyncio.wait_for(request.body(), timeout=ADVICE_WAIT_S)
+            batch = collector.parse_events(body, known_shades, device_id, utc_now())
+        except TimeoutError:
+            return JSONResponse({"error": "the body took too long to arrive"}, 408, headers=headers)
+        except collector.EventsRefused as refused:
+            return JSONResponse({"error": str(refused)}, 400, headers=headers)
+        loop = asyncio.get_running_loop()
+        try:
+            if key is None:
+                await loop.run_in_executor(None, events_store.add, batch)
+                stored, repeat = len(batch), False
+            else:
+                stored, repeat = await loop.run_in_executor(None, events_store.add_once, batch, key, utc_now())
+        except Exception:  # noqa: BLE001 - the database is down or full: nothing acknowledged, the page retries
+            return JSONResponse({"error": "the events could not be stored now; send them again"}, 503, headers=headers)
+        return JSONResponse({"stored": stored, "repeat": repeat}, 202, headers=headers)
+
     async def advice(request: Request) -> Response:
         """One camera picture (JPEG body) → the advisor's picks; the picture is measured in memory and dropped."""
         try:
@@ -339,7 +405,7 @@ def phone_app(
         shade = by_id.get(request.path_params["shade_id"].removesuffix(".png"))
         if shade is None:
             return PlainTextResponse("Not found", 404)
-        png = await asyncio.get_running_loop().run_in_executor(None, _swatch_png, shade)
+        png = await asyncio.get_running_loop().run_in_executor(None, swatch_png, shade)
         return Response(png, media_type="image/png", headers={"cache-control": "max-age=3600"})
 
     async def saved(request: Request) -> Response:
@@ -412,6 +478,7 @@ def phone_app(
             Route("/static/{path:path}", static, methods=["GET"]),
             Route("/catalog.json", catalog_json, methods=["GET"]),
             Route("/advice", advice, methods=["POST"]),
+            Route("/events", collect, methods=["POST", "OPTIONS"]),
             Route("/shades.json", shade_list, methods=["GET"]),
             Route("/swatch/{shade_id:str}", swatch, methods=["GET"]),
             Route("/p/{token:str}", saved, methods=["GET"]),
@@ -430,7 +497,11 @@ def phone_app(
             parts = scope["path"].split("/")
             response: Response | None = None
             advice_post = scope["method"] == "POST" and scope["path"] == "/advice"
-            if not limiter.allow(client):
+            events_call = scope["path"] == "/events" and scope["method"] in ("POST", "OPTIONS")
+            if events_call:  # its own rate limit (--events-per-minute) and body rule
+                if scope["method"] == "POST" and not _small_body(headers, collector.MAX_BODY_BYTES):
+                    response = PlainTextResponse("A body of at most 64 KiB, with its Content-Length, is accepted", 413)
+            elif not limiter.allow(client):
                 response = PlainTextResponse("Too many requests", 429, headers={"retry-after": "60"})
             elif scope["method"] not in ("GET", "HEAD") and not advice_post:
                 response = PlainTextResponse("Method not allowed", 405)
@@ -466,10 +537,10 @@ def _with_policy(send: Any) -> Any:
     return sending
 
 
-def _small_body(headers: Mapping[bytes, bytes]) -> bool:
-    """A body announced by Content-Length (not chunked), 1 byte to MAX_FRAME_BYTES."""
+def _small_body(headers: Mapping[bytes, bytes], limit: int = MAX_FRAME_BYTES) -> bool:
+    """A body announced by Content-Length (not chunked), 1 byte to `limit`."""
     length = headers.get(b"content-length", b"")
-    return b"transfer-encoding" not in headers and length.isdigit() and 0 < int(length) <= MAX_FRAME_BYTES
+    return b"transfer-encoding" not in headers and length.isdigit() and 0 < int(length) <= limit
 
 
 class OneFrameAdvisor:
@@ -502,7 +573,7 @@ class OneFrameAdvisor:
 
 
 @functools.lru_cache(maxsize=4096)
-def _swatch_png(shade: Shade) -> bytes:
+def swatch_png(shade: Shade) -> bytes:
     from tryon.media.swatch import DEFAULT_INTENSITY, on_lips
 
     rgb = on_lips(shade, DEFAULT_INTENSITY, (112, 56))

@@ -4,8 +4,9 @@
 /** A status line in `element` ("" hides it). */
 export function sayIn(element) { return text => { element.textContent = text || ""; }; }
 
-/** Chips for `shades` in `strip`, grouped by brand; `choose(id)` on a tap. Returns `select(id)` marking one. */
-export function buildStrip(strip, shades, choose) {
+/** Chips for `shades` in `strip`, grouped by brand; `choose(id)` on a tap; each chip's on-lips swatch is
+ * `<swatches><shade id>.png`. Returns `select(id)` marking one. */
+export function buildStrip(strip, shades, choose, swatches = "/swatch/") {
   let brand = null;
   for (const shade of shades) {
     if (shade.brand !== brand) {
@@ -26,7 +27,7 @@ export function buildStrip(strip, shades, choose) {
     dot.style.background = shade.color;
     const swatch = document.createElement("img");  // the shade as it looks on real lips, rendered by the engine
     swatch.alt = "";
-    swatch.src = `/swatch/${encodeURIComponent(shade.id)}.png`;
+    swatch.src = `${swatches}${encodeURIComponent(shade.id)}.png`;
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = shade.name;
