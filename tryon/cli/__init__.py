@@ -173,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[1, 4],
         help="with --browser: browser sessions at once, per run, e.g. 1,4",
     )
+    bench.add_argument(
+        "--events",
+        type=int_in_range(1, 64),
+        help="instead: this many clients post event batches to a tryon serve collector (with --db URL)",
+    )
+    bench.add_argument("--db", help="with --events: the analytics database (sqlite:///FILE or postgresql+psycopg://…)")
     bench.add_argument("--json", type=Path)
     bench.set_defaults(run=measure_commands.cmd_bench)
 

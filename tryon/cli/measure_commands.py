@@ -189,6 +189,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     if args.browser:
         return _bench_browser(args)
+    if args.events:
+        if not args.db:
+            raise TryonError("--events needs --db URL (sqlite:///FILE or postgresql+psycopg://user@host/db)")
+        from tryon.quality.events_bench import run_events_bench
+
+        try:
+            figures = run_events_bench(args.db, args.events, seconds=args.seconds)
+        except RuntimeError as exc:
+            raise TryonError(f"tryon bench --events: {exc}") from None
+        print(
+            f"{figures['database']}, {figures['clients']} clients: {figures['requests_per_s']} requests/s"
+            f" ({figures['events_per_s']:.0f} events/s), latency p50 {figures['latency_ms_p50']} ms"
+            f" p95 {figures['latency_ms_p95']} ms, collector CPU {figures['server_cpu_cores']} cores"
+            f" ({figures['cpu_ms_per_request']} ms a request: ~{figures['shoppers_per_collector_core']} shoppers"
+            f" per core at one batch per 10 s); {figures['failed_requests']} failed"
+        )
+        write_json(figures, args.json)
+        return 0
     if args.phones:
         if args.transport == "webrtc":
             from tryon.quality.webrtc_bench import run_webrtc_bench
