@@ -235,3 +235,36 @@ def test_a_collector_killed_mid_load_loses_no_acknowledged_event(db_url: str, pr
     stored = sessions_stored(db_url)
     assert all(count == 20 for count in stored.values())  # nothing twice, nothing half
     assert set(stored) == set(acknowledged) | set(in_flight.values())
+
+
+def test_two_collectors_on_one_database_store_a_batch_sent_to_both_once(db_url: str, library) -> None:  # noqa: ANN001
+    """Behind a load balancer a retry may reach another collector, even while the first is still storing."""
+    stores = [Store(db_url), Store(db_url)]
+    servers = [
+        BackgroundServer(phone_app(library.shades, events_store=s, events_per_minute=0), "127.0.0.1", 0) for s in stores
+    ]
+    for server in servers:
+        server.start()
+    try:
+        answers: list[tuple[int, dict[str, object]]] = []
+
+        def send(port: int, key: str) -> None:
+            status, _, answer = post(port, batch(f"sess-two-{key[-4:]}", 5), {"idempotency-key": key})
+            answers.append((status, answer))
+
+        for round_number in range(10):
+            key = f"shared-key-{round_number:04d}"
+            sending = [threading.Thread(target=send, args=(server.port, key)) for server in servers]
+            for thread in sending:
+                thread.start()
+            for thread in sending:
+                thread.join(30)
+        assert len(answers) == 20
+        assert all(status == 202 for status, _ in answers)
+        assert sorted(answer["repeat"] for _, answer in answers) == [False] * 10 + [True] * 10
+        assert sessions_stored(db_url) == {f"sess-two-{n:04d}": 5 for n in range(10)}
+    finally:
+        for server in servers:
+            server.stop()
+        for store in stores:
+            store.close()

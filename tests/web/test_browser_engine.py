@@ -334,3 +334,45 @@ def test_without_webgl_the_page_says_so_and_offers_the_server_stream(
         )
     finally:
         driver.quit()
+
+
+@pytest.mark.slow
+def test_the_page_reports_which_shades_were_tried(
+    library, chromium, still_face: Path, tmp_path: Path, wait_until
+) -> None:  # noqa: ANN001
+    """tryon serve's page posts its anonymous events to /events: the session, each shade with its dwell."""
+    from selenium.webdriver.common.by import By
+
+    from tryon.analytics.store import Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "events.sqlite"))
+    server = BackgroundServer(phone_app(library.shades, events_store=store), "127.0.0.1", 0)
+    server.start()
+    driver = open_page(chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until)
+    try:
+        wait_painting(driver, wait_until)
+        for shade_id in ("ll-cherry-glaze", "nv-rose-gold"):
+            chip = driver.find_element(By.CSS_SELECTOR, f'.chip[data-shade="{shade_id}"]')
+            driver.execute_script("arguments[0].scrollIntoView({inline: 'center'})", chip)
+            chip.click()
+            frames_after(driver, wait_until, 10)
+
+        def shades_recorded() -> set[str]:
+            import sqlalchemy as sa
+
+            from tryon.analytics.schema import events
+
+            query = sa.select(events.c.shade_id).where(events.c.kind == "shade_shown", events.c.dwell_ms > 0)
+            with store.engine.connect() as connection:
+                return {row[0] for row in connection.execute(query)}
+
+        # The page sends a batch every 10 s; the dwell of a shade is recorded when the next one is chosen.
+        recorded = wait_until(lambda: shades_recorded() >= {"ll-cherry-glaze"} and shades_recorded(), what="events")
+        assert "ll-cherry-glaze" in recorded
+        csv = store.export_csv()
+        assert ",session_start," in csv
+        assert "Lumière Lab / Glass Gloss" in csv
+    finally:
+        driver.quit()
+        server.stop()
+        store.close()

@@ -9,6 +9,7 @@ import datetime
 import http.client
 import json
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -47,6 +48,7 @@ def run_events_bench(db_url: str, clients: int, seconds: float = 10.0) -> dict[s
         failures = [0]
         lock = threading.Lock()
         stop = time.perf_counter() + seconds
+        run = secrets.token_hex(4)  # keys unique to this run: a database reused by another run stores these too
 
         def client(number: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -54,7 +56,7 @@ def run_events_bench(db_url: str, clients: int, seconds: float = 10.0) -> dict[s
             while time.perf_counter() < stop:
                 body = _batch(f"bench{number:03d}x{index:07d}")
                 t0 = time.perf_counter()
-                headers = {"content-type": "application/json", "idempotency-key": f"bench-{number}-{index}-{t0}"}
+                headers = {"content-type": "application/json", "idempotency-key": f"b{run}-{number}-{index}"}
                 try:
                     conn.request("POST", "/events", body=body, headers=headers)
                     response = conn.getresponse()
