@@ -86,14 +86,28 @@ def test_a_broken_catalog_is_refused_with_the_checkers_message_and_nothing_is_wr
 
 @pytest.mark.slow
 def test_the_built_folder_runs_on_a_plain_static_server_and_offline_on_the_next_visit(
-    tmp_path: Path, processes, chromium, wait_until
+    tmp_path: Path, processes, chromium, library, wait_until
 ) -> None:  # noqa: ANN001
+    """The folder on `python -m http.server` (no Tryon process serves it), its events going to a collector on another
+    origin (as a brand's page on its CDN posting to its collector): lips painted in the view, the events stored,
+    every request to 127.0.0.1, and a second visit with the host gone paints from the service worker's cache."""
+    import sqlalchemy as sa
+
+    from tryon.analytics.schema import events
+    from tryon.analytics.store import Store, sqlite_url
+    from tryon.web.phone import phone_app
+    from tryon.web.share import BackgroundServer
+
     out = tmp_path / "site"
-    assert main(["web", "build", str(out)]) == 0
+    out.mkdir()
     server = processes.start([sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0", "-d", str(out)])
-    line = server.wait_for("Serving HTTP on 127.0.0.1 port ")
-    port = int(re.search(r"port (\d+)", line).group(1))
+    port = int(re.search(r"port (\d+)", server.wait_for("Serving HTTP on 127.0.0.1 port ")).group(1))
     origin = f"http://127.0.0.1:{port}"
+    store = Store(sqlite_url(tmp_path / "events.sqlite"))
+    collector = BackgroundServer(phone_app(library.shades, events_store=store, allow_origins=[origin]), "127.0.0.1", 0)
+    collector.start()
+    events_url = f"http://127.0.0.1:{collector.port}/events"
+    assert main(["web", "build", str(out), "--events-url", events_url]) == 0
     clip = write_y4m(tmp_path / "still.y4m", [portrait_still()] * 2)
     driver = chromium(chrome_options(clip, mobile=True))
     try:
@@ -115,9 +129,15 @@ def test_the_built_folder_runs_on_a_plain_static_server_and_offline_on_the_next_
         painted = view_rgb(driver)
         changed = np.abs(painted.astype(np.int16) - bare).max(axis=2) > 2
         assert changed.sum() > 1500  # the lips, painted in the element's view
+
+        def stored_kinds() -> set[str]:
+            with store.engine.connect() as connection:
+                return {row[0] for row in connection.execute(sa.select(events.c.kind))}
+
+        wait_until(lambda: "session_start" in stored_kinds(), what="the page's events at the collector")
         for item in network_requests(driver):
             if item["kind"] == "request":
-                assert item["url"].startswith((origin + "/", "data:", "blob:")), item["url"]
+                assert item["url"].startswith((origin + "/", events_url, "data:", "blob:")), item["url"]
         wait_until(
             lambda: (
                 driver.execute_script("return !!navigator.serviceWorker.controller")
@@ -132,3 +152,5 @@ def test_the_built_folder_runs_on_a_plain_static_server_and_offline_on_the_next_
         wait_until(painting, what="painted frames with the server stopped", timeout_s=90)
     finally:
         driver.quit()
+        collector.stop()
+        store.close()

@@ -167,8 +167,11 @@ export class TryonLipstick extends HTMLElement {
   // the page's rendering steps (requestVideoFrameCallback): a busy page gets those late, and would wait for them.
   _schedule() {
     if (!this._running) return;
-    const interval = 1000 / this._cameraFps;
-    setTimeout(() => this._tick(), Math.max(0, this._startedAt + interval - performance.now()));
+    const wait = this._startedAt + 1000 / this._cameraFps - performance.now();
+    if (wait > 1) { setTimeout(() => this._tick(), wait); return; }
+    // At once: a message, not setTimeout(0), which browsers clamp to 4 ms in a chain of timers (a tenth of a frame).
+    if (!this._wake) { this._wake = new MessageChannel(); this._wake.port1.onmessage = () => this._tick(); }
+    this._wake.port2.postMessage(0);
   }
 
   async _tick() {
