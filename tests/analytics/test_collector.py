@@ -268,3 +268,40 @@ def test_two_collectors_on_one_database_store_a_batch_sent_to_both_once(db_url: 
             server.stop()
         for store in stores:
             store.close()
+
+
+def test_writers_recording_the_same_catalogs_at_once_do_not_clash(db_url: str) -> None:
+    """tryon serve's recorder and collectors on other machines start together and all remember the catalogs' shades
+    (a crash at start-up once: two inserts of the same rows); each shade is recorded once, nobody fails."""
+    stores = [Store(db_url) for _ in range(3)]
+    try:
+        for version in range(5):
+            catalogs = [("Brand / Launch", f"v{version}", [(f"shade-{n}", f"Shade {n}") for n in range(40)])]
+            start = threading.Barrier(len(stores))
+            failures: list[BaseException] = []
+
+            def record(
+                store: Store, catalogs: list = catalogs, start: threading.Barrier = start, failures: list = failures
+            ) -> None:  # type: ignore[type-arg]  # noqa: E501
+                start.wait(30)
+                try:
+                    store.record_catalogs(catalogs, datetime.datetime.now(datetime.UTC))
+                except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                    failures.append(exc)
+
+            threads = [threading.Thread(target=record, args=(store,)) for store in stores]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert not failures
+        engine = sa.create_engine(db_url)
+        with engine.connect() as connection:
+            from tryon.analytics.schema import catalog_shades
+
+            count = connection.execute(sa.select(sa.func.count()).select_from(catalog_shades)).scalar_one()
+        engine.dispose()
+        assert count == 5 * 40
+    finally:
+        for store in stores:
+            store.close()

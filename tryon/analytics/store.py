@@ -178,7 +178,21 @@ class Store:
     def record_catalogs(
         self, catalogs: Iterable[tuple[str, str, Sequence[tuple[str, str]]]], at: datetime.datetime
     ) -> None:
-        """Remember the shades of each (catalog id, version, [(shade id, name)]) seen, first time only."""
+        """Remember the shades of each (catalog id, version, [(shade id, name)]) seen, first time only. Safe when
+        another writer (a recorder thread, another collector process) records the same shades at the same moment:
+        a clash on a row it has just added is read again, and only what is still missing is added."""
+        catalogs = list(catalogs)
+        for attempt in range(3):
+            try:
+                self._record_new_catalog_shades(catalogs, at)
+                return
+            except sa.exc.IntegrityError:
+                if attempt == 2:
+                    raise
+
+    def _record_new_catalog_shades(
+        self, catalogs: Sequence[tuple[str, str, Sequence[tuple[str, str]]]], at: datetime.datetime
+    ) -> None:
         with self.engine.begin() as connection:
             known = {
                 (row.catalog_id, row.catalog_version, row.shade_id)

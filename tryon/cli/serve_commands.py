@@ -66,15 +66,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # end, and the recorder writes every event before the process exits (with 0: stopping is how a server ends).
     try:
         if not args.no_analytics:
-            from tryon.analytics.events import catalog_rows, utc_now
             from tryon.analytics.recorder import Recorder
             from tryon.analytics.store import default_url, open_store
 
             device = f"phones-{socket.gethostname()}"[:64]
             url = args.analytics_db or default_url()
             recorder = Recorder(url, device, catalogs=library.catalogs)
-            events_store = open_store(url)  # the collector's: POST /events writes through it, committed per request
-            events_store.record_catalogs(catalog_rows(library.catalogs), utc_now())
+            # The collector's: POST /events writes through it, committed per request. (The recorder remembers the
+            # catalogs' shades for the report.)
+            events_store = open_store(url)
         from tryon.web.collector import EventCatalog
 
         app = phone_app(
