@@ -271,9 +271,13 @@ def test_nothing_leaves_the_phone_while_trying_on(
         driver.execute_script(
             "const s = document.getElementById('intensity'); s.value = 40; s.dispatchEvent(new Event('input'))"
         )
-        wait_until(lambda: time.monotonic() - started >= 10, what="10 s of try-on", every_s=0.2)
+        # The window watched: at least 10 s and at least 20 painted frames, however slow the machine is.
+        wait_until(
+            lambda: time.monotonic() - started >= 10 and element_state(driver)["frames"] > painted_at_start + 20,
+            what="10 s and 20 frames of try-on",
+            every_s=0.2,
+        )
         during = network_requests(driver)
-        assert element_state(driver)["frames"] > painted_at_start + 20
         assert element_state(driver)["message"] == ""
     finally:
         driver.quit()

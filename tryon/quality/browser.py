@@ -28,6 +28,7 @@ import numpy as np
 
 from tryon.catalog.model import Shade
 from tryon.colour import delta_e_2000, rgb_to_lab
+from tryon.quality.phone_bench import process_cpu_seconds
 
 # One shade per finish, then an ombre and a liner: the parity set.
 PARITY_SHADES = (
@@ -212,12 +213,6 @@ def _stage_figures(frames: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def _cpu_seconds(pid: int) -> float:
-    from tryon.quality.phone_bench import _cpu_seconds as cpu
-
-    return cpu(pid)
-
-
 @contextmanager
 def _browsers(count: int, clip: Path) -> Iterator[list[Any]]:
     from selenium import webdriver
@@ -296,9 +291,9 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
                     loaded = _session_run(drivers, origin, seconds, "ll-cherry-glaze")
                     for driver in drivers:
                         driver.execute_script("window.__tryonFrames.length = 0")
-                    cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+                    cpu0, wall0 = process_cpu_seconds(server.pid), time.perf_counter()
                     time.sleep(seconds)
-                    cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
+                    cpu = (process_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
                     per_session = []
                     for driver in drivers:
                         frames = driver.execute_script("return window.__tryonFrames")

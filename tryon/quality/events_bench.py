@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tryon.quality.phone_bench import _cpu_seconds
+from tryon.quality.phone_bench import process_cpu_seconds
 
 EVENTS_PER_BATCH = 20
 
@@ -74,14 +74,14 @@ def run_events_bench(db_url: str, clients: int, seconds: float = 10.0) -> dict[s
                 index += 1
             conn.close()
 
-        cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+        cpu0, wall0 = process_cpu_seconds(server.pid), time.perf_counter()
         threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - wall0
-        cpu = (_cpu_seconds(server.pid) - cpu0) / wall
+        cpu = (process_cpu_seconds(server.pid) - cpu0) / wall
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -20,7 +20,8 @@ import numpy as np
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far, from /proc."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
@@ -57,13 +58,13 @@ def measure_phones(
             raise RuntimeError(f"the {transport} server did not start: {line!r}")
         time.sleep(settle_s)
         results: list[dict[str, float]] = []
-        cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+        cpu0, wall0 = process_cpu_seconds(server.pid), time.perf_counter()
         threads = [threading.Thread(target=phone, args=(port, results)) for _ in range(phones)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        cpu = (_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
+        cpu = (process_cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
     finally:
         server.terminate()
         server.wait(timeout=10)
