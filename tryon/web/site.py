@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tryon.catalog.model import Shade
 from tryon.web.engine_constants import web_catalog
-from tryon.web.page_files import page_files
+from tryon.web.page_files import PageFile, page_files
 from tryon.web.phone import CONTENT_SECURITY_POLICY
 
 ASSETS_PREFIX = "tryon-"
@@ -47,10 +47,10 @@ class Site:
     bytes: int
 
 
-def _asset_files(shades: Sequence[Shade]) -> dict[str, bytes]:
+def _asset_files(served: dict[str, PageFile], shades: Sequence[Shade]) -> dict[str, bytes]:
     from tryon.web.phone import swatch_png
 
-    assets = {name: served.data for name, served in page_files().items() if name not in _SERVER_ONLY}
+    assets = {name: file.data for name, file in served.items() if name not in _SERVER_ONLY}
     assets["catalog.json"] = json.dumps(web_catalog(tuple(shades)), ensure_ascii=False).encode()
     for shade in shades:
         assets[f"swatches/{shade.id}.png"] = swatch_png(shade)
@@ -170,9 +170,10 @@ def build_site(out_dir: Path, shades: Sequence[Shade], *, events_url: str | None
     """
     if not shades:
         raise ValueError("no shades to build a page for")
-    assets = _asset_files(shades)
+    served = page_files()  # checked against the pinned hashes once
+    assets = _asset_files(served, shades)
     folder_name = ASSETS_PREFIX + _digest(assets)
-    template = page_files()["index.html"].data.decode("utf-8")
+    template = served["index.html"].data.decode("utf-8")
     top = {
         "index.html": _index(template, folder_name, events_url).encode(),
         "embed.html": _embed(folder_name, base_url, shades[0].id, events_url).encode(),
