@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             recorder=recorder,
             requests_per_minute=600 * args.phones_per_address,
             events_store=events_store,
-            event_catalog=EventCatalog(library.catalogs),
+            event_catalog=EventCatalog.from_catalogs(library.catalogs),
             events_per_minute=args.events_per_minute,
             allow_origins=args.allow_origin or (),
             device_id=f"web-{socket.gethostname()}"[:64],

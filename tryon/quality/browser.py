@@ -245,8 +245,9 @@ def _serve(browsers: int = 1) -> tuple[subprocess.Popen[str], str]:
     return server, match.group(1)
 
 
-def _session_run(drivers: list[Any], origin: str, seconds: float, shade_id: str) -> dict[str, Any]:
-    """Open the page in every browser, wait for painted lips in each, then measure `seconds` of try-on."""
+def _session_run(drivers: list[Any], origin: str, shade_id: str) -> dict[str, Any]:
+    """Open the page in every browser, wait for painted lips in each, then choose `shade_id`: the time to the first
+    painted lips and the bytes each page loaded."""
     for driver in drivers:
         record_frames(driver)
         driver.get(f"{origin}/")
@@ -288,7 +289,7 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
             server, origin = _serve(count)
             try:
                 with _browsers(count, moving) as drivers:
-                    loaded = _session_run(drivers, origin, seconds, "ll-cherry-glaze")
+                    loaded = _session_run(drivers, origin, "ll-cherry-glaze")
                     for driver in drivers:
                         driver.execute_script("window.__tryonFrames.length = 0")
                     cpu0, wall0 = process_cpu_seconds(server.pid), time.perf_counter()

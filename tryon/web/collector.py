@@ -14,6 +14,7 @@ import datetime
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tryon.analytics.events import KINDS, Event, catalog_key
@@ -33,19 +34,20 @@ class EventsRefused(ValueError):
     """The batch cannot be stored as sent; the message says why (it is the 400 response's reason)."""
 
 
+@dataclass(frozen=True)
 class EventCatalog:
-    """Which catalog (id, version) each known shade belongs to."""
+    """Which catalog (id, version) each known shade belongs to: `of[shade_id]`."""
 
-    def __init__(self, catalogs: Sequence[Catalog]) -> None:
-        self.of: dict[str, tuple[str, str]] = {
-            shade.id: (catalog_key(c.brand, c.collection), c.version or "") for c in catalogs for shade in c.shades
-        }
+    of: Mapping[str, tuple[str, str]]
+
+    @classmethod
+    def from_catalogs(cls, catalogs: Sequence[Catalog]) -> EventCatalog:
+        return cls({s.id: (catalog_key(c.brand, c.collection), c.version or "") for c in catalogs for s in c.shades})
 
     @classmethod
     def from_shades(cls, shades: Sequence[Shade]) -> EventCatalog:
-        made = cls(())
-        made.of = {s.id: (catalog_key(s.brand, s.collection), "") for s in shades}
-        return made
+        """Without the catalog files at hand: the shade's brand and collection, no version."""
+        return cls({s.id: (catalog_key(s.brand, s.collection), "") for s in shades})
 
 
 def parse_events(body: bytes, known: EventCatalog, device_id: str, now: datetime.datetime) -> list[Event]:

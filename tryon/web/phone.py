@@ -55,7 +55,7 @@ FRAMES_PER_S, FRAME_BURST = 30.0, 2  # a burst of 2: a picture to save right aft
 CONTROLS_PER_S, CONTROL_BURST = 100.0, 40
 IDLE_CLOSE_S = 20.0  # a connected phone that sends nothing for this long is let go
 ADVICE_FRAMES = 8  # frames the advisor measures the face over
-ADVICE_WAIT_S = 10.0  # a "For you" picture must arrive within this long
+BODY_WAIT_S = 10.0  # a request body ("For you"'s picture, a batch of events) must arrive within this long
 # Every response: scripts, styles, images and connections from this server only ('wasm-unsafe-eval' lets the page
 # compile MediaPipe's WebAssembly; blob: images are the shopper's own saved pictures), no framing, no plugins. The
 # tasks-vision package's usage-metrics request to Google is refused by connect-src.
@@ -366,7 +366,7 @@ def phone_app(
             return JSONResponse({"error": "too many requests"}, 429, headers={**headers, "retry-after": "60"})
         try:
             key = collector.idempotency_key(request.headers, request.query_params)
-            body = await asyncio.wait_for(request.body(), timeout=ADVICE_WAIT_S)
+            body = await asyncio.wait_for(request.body(), timeout=BODY_WAIT_S)
             batch = collector.parse_events(body, known_shades, device_id, utc_now())
         except TimeoutError:
             return JSONResponse({"error": "the body took too long to arrive"}, 408, headers=headers)
@@ -386,7 +386,7 @@ def phone_app(
     async def advice(request: Request) -> Response:
         """One camera picture (JPEG body) → the advisor's picks; the picture is measured in memory and dropped."""
         try:
-            body = await asyncio.wait_for(request.body(), timeout=ADVICE_WAIT_S)
+            body = await asyncio.wait_for(request.body(), timeout=BODY_WAIT_S)
         except TimeoutError:
             return JSONResponse({"error": "the picture took too long to arrive"}, 408)
         frame = await asyncio.get_running_loop().run_in_executor(None, decode_frame, body)

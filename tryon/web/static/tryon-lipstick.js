@@ -53,7 +53,7 @@ function withText(png, keyword, text) {
 }
 
 export class TryonLipstick extends HTMLElement {
-  static observedAttributes = ["catalog", "shade", "resolution"];
+  static observedAttributes = ["catalog", "resolution"];  // shade, intensity, mirror: read on every frame
 
   constructor() {
     super();
