@@ -21,12 +21,16 @@ import pytest
 from tryon.errors import ModelError
 from tryon.quality.browser import (
     PARITY_SHADES,
+    acquisition_clip,
+    acquisition_rows,
+    appearances,
     chrome_options,
     element_state,
     frames_after,
     network_requests,
     parity,
     portrait_still,
+    start_acquisition,
     view_rgb,
     write_y4m,
 )
@@ -380,3 +384,27 @@ def test_the_page_reports_which_shades_were_tried(
         driver.quit()
         server.stop()
         store.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("face_width_px", [110.0])
+def test_a_small_face_gets_lipstick_in_the_browser_as_soon_as_it_appears(
+    server: BackgroundServer, chromium, tmp_path: Path, wait_until, face_width_px: float
+) -> None:  # noqa: ANN001
+    """A face 110 px wide in a 1280x720 camera — too small for the landmarker's own detector on the whole frame —
+    appears, leaves and comes back in a loop: each time the page paints it within 6 of the frames it processed
+    (counted in the page's frames, not in time: a slow machine processes fewer camera frames, not fewer of its own)."""
+    clip = acquisition_clip(tmp_path / "small.y4m", face_width_px)
+    driver = chromium(chrome_options(clip))
+    try:
+        start_acquisition(driver, f"http://127.0.0.1:{server.port}/")
+        wait_until(
+            lambda: len(appearances(acquisition_rows(driver), face_width_px).page_frames) >= 3,
+            what="three appearances of the face",
+            timeout_s=120,
+        )
+        found = appearances(acquisition_rows(driver), face_width_px)
+    finally:
+        driver.quit()
+    assert all(frames is not None and frames <= 6 for frames in found.page_frames), found
+    assert found.found_in.get("square", 0) > found.found_in.get("frame", 0), found  # found by the square search

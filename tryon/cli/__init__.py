@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--tones", type=Path, help="instead: the advisor's skin reading per skin-tone group (a folder with groups.csv)"
     )
+    evaluation.add_argument(
+        "--browser",
+        action="store_true",
+        help="with --motion: also how soon the in-browser engine paints faces 100-300 px wide (headless Chromium)",
+    )
     evaluation.add_argument("--max-faces", type=int_in_range(0, 100), default=4, help="with --motion (default 4)")
     evaluation.add_argument("--seconds", type=float, default=4.0, help="with --motion: seconds per motion")
     evaluation.add_argument("--json", type=Path, help="write the report as JSON")

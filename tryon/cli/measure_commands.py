@@ -18,6 +18,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         check_output(args.json)
     if args.overlays is not None and args.overlays.exists() and not args.overlays.is_dir():
         raise TryonError(f"{args.overlays}: is a file; --overlays needs a folder")
+    if args.browser and not args.motion:
+        raise TryonError("--browser goes with --motion (tryon eval --motion --browser)")
     if args.motion:
         return _eval_motion(args)
     if args.tones is not None:
@@ -129,8 +131,30 @@ def _eval_motion(args: argparse.Namespace) -> int:
         print(
             f"  {detector:<9} face {run.face_width_px:3.0f} px: {run.first_lipstick_frames} / {run.reacquired_frames}"
         )
-    write_json(report.to_json(), args.json)
+    out = report.to_json()
+    if args.browser:
+        out["browser_acquisition"] = _browser_acquisition()
+    write_json(out, args.json)
     return 0
+
+
+def _browser_acquisition() -> list[dict[str, object]]:
+    """The in-browser engine's frames to lipstick per face width, printed and as JSON rows."""
+    from dataclasses import asdict
+
+    try:
+        from tryon.quality.browser import browser_acquisition
+    except ImportError as exc:
+        raise TryonError(f"tryon eval --motion --browser needs selenium ({exc}); ./dev installs it") from None
+    try:
+        runs = browser_acquisition()
+    except RuntimeError as exc:
+        raise TryonError(f"tryon eval --motion --browser: {exc}") from None
+    print("in the browser, 1280x720: camera frames to lipstick per appearance (frames the page processed first):")
+    for run in runs:
+        shown = ", ".join(f"{c} ({p})" for c, p in zip(run.camera_frames, run.page_frames, strict=True))
+        print(f"  face {run.face_width_px:3.0f} px: {shown or 'no appearance seen'}; found in {run.found_in}")
+    return [asdict(run) for run in runs]
 
 
 def _bench_browser(args: argparse.Namespace) -> int:

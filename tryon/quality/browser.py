@@ -4,7 +4,8 @@ playing a Y4M clip of a real face, on 127.0.0.1 only.
 `parity` compares what `<tryon-lipstick>` paints with what the Python engine (`tryon render`) paints on the very
 frame the browser shows: the changed pixels' IoU and the median ΔE2000 inside them. `run_browser_bench` is
 `tryon bench --browser`: frames shown per second, per-stage milliseconds, time to the first painted lips, page
-weight on the wire and the server's CPU per shopper with 1 and N browser sessions.
+weight on the wire and the server's CPU per shopper with 1 and N browser sessions. `browser_acquisition` is
+`tryon eval --motion --browser`: how many frames a face of a given size waits for its lipstick.
 """
 
 from __future__ import annotations
@@ -327,6 +328,119 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
             server.terminate()
             server.wait(timeout=10)
     return report
+
+
+# The acquisition clip: the empty canvas, then the face swaying gently; the camera plays it in a loop, so the face
+# appears again and again (each time after a lost track). Every frame's index is written into its top-left corner.
+_EMPTY_FRAMES, _FACE_FRAMES = 30, 60
+_INDEX_PATCH_PX = 16
+_INDEX_RECORDER = (
+    "window.__acquisition = [];"
+    "document.addEventListener('tryon-frame', e => {"
+    " const g = document.querySelector('tryon-lipstick').view.getContext('2d');"
+    " const level = g.getImageData(4, 4, 1, 1).data[1];"
+    " window.__acquisition.push([Math.round((level - 40) / 2), e.detail.faces, e.detail.painted, e.detail.found_in]);"
+    "}, true);"
+)
+
+
+@dataclass(frozen=True)
+class BrowserAcquisition:
+    """How soon `<tryon-lipstick>` paints a face that appears in a 1280×720 camera, per appearance (the first, then
+    each return after 30 frames away): camera frames from the face's first frame to the first painted one, and
+    frames the page processed with the face in view before it painted (0: the first it saw); None: not painted
+    while the face was there. `found_in`: how often each landmarker found the face ("frame", "square")."""
+
+    face_width_px: float
+    camera_frames: tuple[int | None, ...]
+    page_frames: tuple[int | None, ...]
+    found_in: dict[str, int]
+
+
+def acquisition_clip(path: Path, face_width_px: float) -> Path:
+    """The demo face at `face_width_px` on a 1280×720 canvas: 30 empty frames, then 60 with the face swaying
+    (a 30 px/s sine slide, sensor noise σ 2), each frame's index as the grey level 40 + 2·index of its corner."""
+    from tryon.engine.landmarks import FaceLandmarker
+    from tryon.media.sources import DEMO_FACE_PATH, read_image
+    from tryon.quality.motion import CANVAS_WH, Motion, MovingScene, motion_frames
+
+    photo = read_image(DEMO_FACE_PATH)
+    with FaceLandmarker(mode="image") as landmarker:
+        face = landmarker.detect(photo)[0]
+    scene = MovingScene(photo, face, face_width_px)
+    shown = [f for _, f, _ in motion_frames(scene, Motion("translate", "sine", 30.0), _FACE_FRAMES, 0.0, noise_sigma=2)]
+    empty = np.full((CANVAS_WH[1], CANVAS_WH[0], 3), (118, 112, 106), np.uint8)
+    frames = [empty.copy() for _ in range(_EMPTY_FRAMES)] + shown
+    for index, frame in enumerate(frames):
+        frame[:_INDEX_PATCH_PX, :_INDEX_PATCH_PX] = 40 + 2 * index
+    return write_y4m(path, frames)
+
+
+def start_acquisition(driver: Any, url: str) -> None:
+    """Open the page at `url` (its camera playing an `acquisition_clip`) at 1280×720, unmirrored, and record from
+    now on every frame it paints (`acquisition_rows`)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _INDEX_RECORDER})
+    driver.get(url)
+    _wait_painted(driver)
+    set_attribute(driver, "mirror", "false")  # the index patch stays top left
+    set_attribute(driver, "resolution", "1280x720")
+    width = "return document.querySelector('tryon-lipstick').view.width"
+    _poll(lambda: driver.execute_script(width) == 1280, what="the camera at 1280x720")
+    driver.execute_script("window.__acquisition.length = 0")
+
+
+def acquisition_rows(driver: Any) -> list[list[Any]]:
+    """Per frame the page painted since `start_acquisition`: camera frame index, faces, faces painted, found_in."""
+    rows: list[list[Any]] = driver.execute_script("return window.__acquisition")
+    return rows
+
+
+def appearances(rows: Sequence[Sequence[Any]], face_width_px: float) -> BrowserAcquisition:
+    """Split the page's frames (`acquisition_rows`) into the face's appearances; one whose start was not seen, or
+    still under way, is left out."""
+    camera: list[int | None] = []
+    page: list[int | None] = []
+    found_in: dict[str, int] = {}
+    current: list[Sequence[Any]] | None = None  # the page's frames of the appearance under way
+
+    def close(frames: list[Sequence[Any]]) -> None:
+        painted = [n for n, row in enumerate(frames) if row[2]]
+        camera.append(frames[painted[0]][0] - _EMPTY_FRAMES if painted else None)
+        page.append(painted[0] if painted else None)
+
+    seen_empty = False
+    for row in rows:
+        index, _, _, where = row
+        if where:
+            found_in[where] = found_in.get(where, 0) + 1
+        if index < _EMPTY_FRAMES:
+            if current:
+                close(current)
+            current, seen_empty = None, True
+        elif seen_empty:  # appearances whose start was seen only
+            current = [*(current or []), row]
+    return BrowserAcquisition(face_width_px, tuple(camera), tuple(page), found_in)
+
+
+def browser_acquisition(
+    widths_px: Sequence[float] = (100.0, 120.0, 150.0, 200.0, 300.0), seconds: float = 12.0
+) -> list[BrowserAcquisition]:
+    """`tryon eval --motion --browser`: for each face width, `seconds` of the acquisition clip (`acquisition_clip`)
+    through the phone page of a `tryon serve` in headless Chromium at 1280×720, read back frame by frame."""
+    results: list[BrowserAcquisition] = []
+    server, origin = _serve()
+    try:
+        for width in widths_px:
+            with tempfile.TemporaryDirectory(prefix="tryon-acquisition-") as folder:
+                clip = acquisition_clip(Path(folder) / "clip.y4m", width)
+                with _browsers(1, clip) as (driver,):
+                    start_acquisition(driver, f"{origin}/")
+                    time.sleep(seconds)
+                    results.append(appearances(acquisition_rows(driver), width))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return results
 
 
 def _poll(condition: Callable[[], Any], *, what: str, timeout_s: float = 60.0) -> Any:

@@ -6,15 +6,21 @@
 //   methods: snapshot() → PNG Blob with the shade in its "tryon" iTXt chunk; cameraPicture() → JPEG Blob of the
 //   bare camera frame (for a measurement the shopper asked for).
 //   events: tryon-ready, tryon-frame (detail: per-stage ms), tryon-error (detail: {reason, message}).
-// Pipeline per camera frame: grab → MediaPipe FaceLandmarker (tasks-vision, WASM, VIDEO mode) → One-Euro smoothing
-// → lip mask and statistics over the lip box (engine/mask.js) → WebGL2 colour model (engine/renderer.js).
+// Pipeline per camera frame: grab → MediaPipe FaceLandmarker (tasks-vision, WASM, VIDEO mode; when it finds no face,
+// a second one in IMAGE mode on squares of the frame, which finds faces too small for the whole frame: see
+// engine/squares.js) → One-Euro smoothing → lip mask and statistics over the lip box (engine/mask.js) → WebGL2 colour
+// model (engine/renderer.js).
 import { FilesetResolver, FaceLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
 import { lipPaint } from "./engine/mask.js";
 import { LipstickRenderer, RenderError } from "./engine/renderer.js";
 import { LandmarkSmoother } from "./engine/smoothing.js";
+import { fromSquare, searchSquares } from "./engine/squares.js";
 
 const HERE = new URL(".", import.meta.url);
 const MAX_FACES = 1;
+// A face found in a square and narrower than this share of the square's side is looked for in that square first on
+// the next frame (the whole frame would miss it again); a wider one is left to the whole frame's tracking.
+const SMALL_IN_SQUARE = 0.3;
 // A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
@@ -108,20 +114,24 @@ export class TryonLipstick extends HTMLElement {
       catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
       this._constants = constants;
       this._smoother = new LandmarkSmoother(constants.smoothing);
-      // The catalog, the landmarker (13 MB of WebAssembly and the model) and the camera start side by side.
-      const landmarker = (async () => {
+      // The catalog, the landmarkers (13 MB of WebAssembly and the model, fetched once for both) and the camera start
+      // side by side.
+      const landmarkers = (async () => {
         try {
           const files = await FilesetResolver.forVisionTasks(this.getAttribute("wasm") || new URL("vendor/tasks-vision", HERE).href);
-          return await FaceLandmarker.createFromOptions(files, {
-            baseOptions: { modelAssetPath: this.getAttribute("model") || new URL("face_landmarker.task", HERE).href, delegate: "CPU" },
-            runningMode: "VIDEO", numFaces: MAX_FACES,
+          const response = await fetch(this.getAttribute("model") || new URL("face_landmarker.task", HERE).href);
+          if (!response.ok) throw new Error(`the model: HTTP ${response.status}`);
+          const model = new Uint8Array(await response.arrayBuffer());
+          const made = mode => FaceLandmarker.createFromOptions(files, {
+            baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: mode, numFaces: MAX_FACES,
           });
+          return await Promise.all([made("VIDEO"), made("IMAGE")]);
         } catch (e) { throw new TryonError("landmarker", String(e)); }
       })();
-      landmarker.then(found => { if (generation !== this._generation) found.close(); }, () => {});  // stopped meanwhile
-      const [, found] = await Promise.all([this._loadCatalog(), landmarker, this._startCamera()]);
+      landmarkers.then(found => { if (generation !== this._generation) for (const l of found) l.close(); }, () => {});  // stopped meanwhile
+      const [, found] = await Promise.all([this._loadCatalog(), landmarkers, this._startCamera()]);
       if (generation !== this._generation) return;
-      this._landmarker = found;
+      [this._landmarker, this._squareLandmarker] = found;
       this.dispatchEvent(new CustomEvent("tryon-ready", { bubbles: true }));
       this._schedule();
     } catch (e) { if (generation === this._generation) this._fail(e); }
@@ -133,6 +143,8 @@ export class TryonLipstick extends HTMLElement {
     if (this._stream) for (const track of this._stream.getTracks()) track.stop();
     this._stream = null;
     if (this._landmarker) { this._landmarker.close(); this._landmarker = null; }
+    if (this._squareLandmarker) { this._squareLandmarker.close(); this._squareLandmarker = null; }
+    this._lastSquare = null;
   }
 
   async _loadCatalog() {
@@ -191,15 +203,9 @@ export class TryonLipstick extends HTMLElement {
       const t1 = performance.now();
       const timestamp = Math.max(this._lastTs + 1, Math.round(t1));
       this._lastTs = timestamp;
-      let result;
-      try { result = this._landmarker.detectForVideo(frame, timestamp); }
+      let faces, foundIn;
+      try { [faces, foundIn] = await this._landmarks(frame, timestamp); }
       catch (e) { throw new TryonError("tracking", String(e)); }
-      const count = this._constants.landmarks.count;
-      const faces = result.faceLandmarks.map(points => {
-        const flat = new Float32Array(count * 2);
-        for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
-        return flat;
-      });
       const t2 = performance.now();
       const smoothed = this._smoother.update(faces, timestamp);
       const t3 = performance.now();
@@ -211,7 +217,7 @@ export class TryonLipstick extends HTMLElement {
       const t5 = performance.now();
       this._frames += 1;
       const detail = {
-        frame: this._frames, faces: faces.length, painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
+        frame: this._frames, faces: faces.length, found_in: foundIn, painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
         grab_ms: t1 - t0, landmarks_ms: t2 - t1, smoothing_ms: t3 - t2, mask_ms: t4 - t3, render_ms: t5 - t4, at_ms: t5,
       };
       requestAnimationFrame(() => {  // the painted frame reaches the screen with the next composited frame
@@ -221,6 +227,41 @@ export class TryonLipstick extends HTMLElement {
       if (this._keep) this._keep.close();
       this._keep = frame;  // the camera picture for cameraPicture()
     } catch (e) { frame.close(); throw e; }
+  }
+
+  /** The faces' landmarks in `frame` as flat [x0, y0, ...] frame pixels, and where they were found: "frame" (the
+   * VIDEO landmarker on the whole frame), "square" (the IMAGE landmarker on one of `searchSquares`) or null. */
+  async _landmarks(frame, timestamp) {
+    const width = frame.width, height = frame.height, count = this._constants.landmarks.count;
+    const inSquare = async square => {
+      const crop = await createImageBitmap(frame, square.x, square.y, square.side, square.side);
+      try { return this._squareLandmarker.detect(crop).faceLandmarks.map(points => fromSquare(points, square, count)); }
+      finally { crop.close(); }
+    };
+    const small = (faces, square) => {
+      let left = Infinity, right = -Infinity;
+      for (let i = 0; i < faces[0].length; i += 2) { left = Math.min(left, faces[0][i]); right = Math.max(right, faces[0][i]); }
+      return right - left < square.side * SMALL_IN_SQUARE;
+    };
+    const squares = searchSquares(width, height);
+    const last = squares.find(s => this._lastSquare && s.x === this._lastSquare.x && s.y === this._lastSquare.y && s.side === this._lastSquare.side);
+    this._lastSquare = null;
+    if (last) {
+      const faces = await inSquare(last);
+      if (faces.length) { if (small(faces, last)) this._lastSquare = last; return [faces, "square"]; }
+    }
+    const whole = this._landmarker.detectForVideo(frame, timestamp).faceLandmarks.map(points => {
+      const flat = new Float32Array(count * 2);
+      for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
+      return flat;
+    });
+    if (whole.length) return [whole, "frame"];
+    for (const square of squares) {
+      if (square === last) continue;
+      const faces = await inSquare(square);
+      if (faces.length) { if (small(faces, square)) this._lastSquare = square; return [faces, "square"]; }
+    }
+    return [[], null];
   }
 
   /** The camera frame on the view (mirrored when asked), each face's painted lip box laid over it. */
