@@ -1,9 +1,12 @@
 """Measure a face's colours: skin (cheeks + forehead) and natural lip colour in CIE Lab, skin depth (ITA°),
 undertone, and how far the light can be trusted.
 
-Per frame, `sample_face` reads robust linear-light means of the skin regions, the lips and the whites of the
-eyes (the reference); `measure_face` pools the frames, white-balances and exposes them so that the eye whites
-come out at a typical sclera colour, and converts to Lab. Everything is read from landmarks: no segmentation.
+Per frame, `sample_face` reads robust linear-light colours of the skin regions (their body colour, under any
+flash sheen), the lips, the whites of the eyes (the reference) and the face's brightest pixels; `measure_face`
+pools the frames, white-balances and exposes them so that the eye whites come out at a typical sclera colour —
+but brightens only as far as the face's own highlights allow (eye whites read dim when shaded or pigmented, which
+is commoner in deeper skin; trusting them brightened deep skin into "light") — and converts to Lab. Everything is
+read from landmarks: no segmentation.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ LEFT_IRIS = (473, 474, 475, 476, 477)
 _LIGHTNESS_SPREADS = 2.5
 _COLOUR_SPREADS = 3.0
 _CLIPPED_U8 = 250  # a channel at or above this is saturated: its colour is not the skin's
+# The skin's body colour: the median of the pixels between these percentiles of L*. Flash and window light put a
+# sheen on foreheads and cheekbones that lifts the upper half (a plain median read the deep faces of
+# ../shared/tones 7-9 degrees ITA lighter); the lowest quarter is shadow under the cheekbones and brows.
+_BODY_PERCENTILES = (25.0, 50.0)
 _MIN_SKIN_PIXELS = 150
 # Fewer usable skin pixels than this (a face narrower than ~120 px) lowers the confidence: JPEG blocks and
 # noise start to dominate the medians. (The astronaut's 180 px face gives ~860.)
@@ -64,6 +71,14 @@ _REFERENCE_FADE_C = 12.0
 # read up to ~10 L* darker in studio light; 18 L* darker is a shaded or squinting eye (no trust).
 _REFERENCE_BELOW_SKIN_L = 18.0
 _REFERENCE_FADE_SKIN_L = 8.0
+# The face's highlights (the 99.5th percentile of its pixels' brightest channel, linear light: eye whites, teeth,
+# the sheen of skin) may be brightened up to this and no further: a correction that would push them past it
+# is one the picture does not support (the eye whites were shaded or pigmented, not the light dim).
+_HIGHLIGHT_PERCENTILE = 99.5
+_HIGHLIGHT_TARGET = 0.95
+# Over-exposure beyond this (the eye whites asking to darken by more) has compressed the skin's colours along
+# the camera's tone curve: a linear correction restores them only in part, so confidence falls with it.
+_OVEREXPOSED = 1.25
 # Corrections larger than these are not trusted: confidence drops, and the gain is clamped.
 _MAX_EXPOSURE_GAIN = 2.0
 _MAX_CHANNEL_TILT = 1.35  # per-channel white-balance ratio
@@ -87,13 +102,15 @@ _COLOURLESS_SKIN_CHROMA = 2.0  # skin this grey before any correction: a black-a
 class FaceSample:
     """One frame's readings, linear-light RGB float64 (3,) means in [0, 1].
 
-    `reference_linear` is the eye whites' mean (None when not seen); `cheek_lightness` the two cheeks'
-    median L* (for side light); `clipped_share` the share of skin pixels with a saturated channel.
+    `reference_linear` is the eye whites' mean (None when not seen); `highlight_linear` the face's bright end
+    (`_HIGHLIGHT_PERCENTILE` of its pixels' largest channel, linear, in [0, 1]); `cheek_lightness` the two
+    cheeks' median L* (for side light); `clipped_share` the share of skin pixels with a saturated channel.
     """
 
     skin_linear: np.ndarray = field(repr=False)
     lip_linear: np.ndarray = field(repr=False)
     reference_linear: np.ndarray | None = field(repr=False)
+    highlight_linear: float
     cheek_lightness: tuple[float, float]
     skin_pixels: int
     clipped_share: float
@@ -188,6 +205,15 @@ def _median_linear(rgb: np.ndarray) -> np.ndarray:
     return srgb_to_linear(np.median(rgb, axis=0))
 
 
+def _body_colour_linear(rgb: np.ndarray) -> np.ndarray:
+    """Skin RGB uint8 (N, 3) pixels' body colour as linear light (3,) float64: the per-channel median of those
+    between `_BODY_PERCENTILES` of L* (under the sheen, above the shadows)."""
+    lightness = rgb_to_lab(rgb)[:, 0]
+    low, high = np.percentile(lightness, _BODY_PERCENTILES)
+    body = rgb[(lightness >= low) & (lightness <= high)]
+    return _median_linear(body if len(body) >= 8 else rgb)
+
+
 def _crop_box(face: Face, shape_hw: tuple[int, int]) -> tuple[slice, slice]:
     x0, y0, x1, y1 = face.bbox_xyxy
     height, width = shape_hw
@@ -258,10 +284,12 @@ def sample_face(frame: np.ndarray, face: Face) -> FaceSample:
     ]
     white = np.concatenate(whites)
     reference = srgb_to_linear(white).mean(axis=0) if len(white) >= _MIN_REFERENCE_PIXELS else None
+    brightest = srgb_to_linear(crop.reshape(-1, 3).max(axis=1).astype(np.float64))
     return FaceSample(
-        skin_linear=_median_linear(skin),
+        skin_linear=_body_colour_linear(skin),
         lip_linear=_median_linear(lips),
         reference_linear=reference,
+        highlight_linear=float(np.percentile(brightest, _HIGHLIGHT_PERCENTILE)),
         cheek_lightness=(cheek_lightness[0], cheek_lightness[1]),
         skin_pixels=len(skin),
         clipped_share=saturated / max(1, total),
@@ -296,9 +324,10 @@ class _LightCorrection:
     factors: tuple[tuple[float, str], ...]
 
 
-def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray) -> _LightCorrection:
+def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray, highlight: float) -> _LightCorrection:
     """What the eye whites say about the light. The correction is applied in proportion to how much the
-    reading looks like an eye white; gains are clamped (a correction that large is a guess)."""
+    reading looks like an eye white; gains are clamped (a correction that large is a guess), and brightening
+    stops where the face's `highlight` (linear, `FaceSample.highlight_linear`) would pass `_HIGHLIGHT_TARGET`."""
     unchecked = "the whites of the eyes were not clearly visible, so the light was not checked"
     if not references:
         return _LightCorrection(np.ones(3), 1.0, _UNCHECKED, ((_UNCHECKED, unchecked),))
@@ -308,7 +337,11 @@ def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray) -> 
     full_gains = SCLERA_TARGET_LINEAR / np.maximum(reference, 1e-4)
     full_exposure = float(np.exp(np.mean(np.log(full_gains))))
     tilt = np.clip(full_gains / full_exposure, 1 / _MAX_CHANNEL_TILT, _MAX_CHANNEL_TILT)
-    exposure = float(np.clip(full_exposure, 1 / _MAX_EXPOSURE_GAIN, _MAX_EXPOSURE_GAIN))
+    # How far the picture lets the face be brightened: never less than not at all (the highlights alone never
+    # darken), and the eye whites' request is cut there.
+    supported = max(1.0, _HIGHLIGHT_TARGET / max(highlight, 1e-4))
+    brightening = min(full_exposure, supported)
+    exposure = float(np.clip(min(full_exposure, supported), 1 / _MAX_EXPOSURE_GAIN, _MAX_EXPOSURE_GAIN))
     colour: list[tuple[float, str]] = []
     if trust < 0.95:
         colour.append((_UNCHECKED + (1.0 - _UNCHECKED) * trust, unchecked))
@@ -322,12 +355,14 @@ def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray) -> 
     # Beyond a 1.6× correction either way, confidence falls with the correction the eye whites ask for
     # (trusted or not: unless they read far darker than the skin, which is shaded or squinting eyes, dark
     # eye whites mean a dim face), faster than linearly.
+    # Dim is judged on the brightening the highlights allow: eye whites darker than that are shaded or pigmented.
     shaded_eyes = float(linear_to_lab(reference)[0]) < float(linear_to_lab(skin_linear)[0]) - _REFERENCE_BELOW_SKIN_L
-    if full_exposure > 1.6 and not shaded_eyes:
-        factor = float(np.clip((1.6 / full_exposure) ** 1.5, 0.3, 1.0))
+    if brightening > 1.6 and not shaded_eyes:
+        factor = float(np.clip((1.6 / brightening) ** 1.5, 0.3, 1.0))
         level.append((factor, "the face looks dimly lit (the whites of the eyes read dark)"))
-    if trust > 0.5 and full_exposure < 1 / 1.6:
-        level.append((float(np.clip((full_exposure * 1.6) ** 1.5, 0.3, 1.0)), "the face is very brightly lit"))
+    if trust > 0.5 and full_exposure < 1 / _OVEREXPOSED:
+        factor = float(np.clip((full_exposure * _OVEREXPOSED) ** 1.5, 0.3, 1.0))
+        level.append((factor, "the face is very brightly lit"))
     colour_trust = float(np.prod([factor for factor, _ in colour])) if colour else 1.0
     return _LightCorrection((tilt * exposure) ** trust, exposure**trust, colour_trust, tuple(colour + level))
 
@@ -349,7 +384,8 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
         raise NoSkinError("no frame with a measurable face")
     references = [s.reference_linear for s in samples if s.reference_linear is not None]
     raw_skin = np.median(np.stack([s.skin_linear for s in samples]), axis=0)
-    light = _light_correction(references, raw_skin)
+    highlight = float(np.median([s.highlight_linear for s in samples]))
+    light = _light_correction(references, raw_skin, highlight)
     gains, exposure, factors = light.gains, light.exposure, list(light.factors)
     skin_linear = raw_skin * gains
     lip_linear = np.median(np.stack([s.lip_linear for s in samples]), axis=0) * gains
