@@ -168,8 +168,9 @@ class ForYouPanel(QWidget):
     def show_advice(self, advice: Advice) -> None:
         self._done()
         self.summary.setText(advice.summary())
-        self.note.setText(advice.caveat or "")
-        self.note.setVisible(advice.caveat is not None)
+        notes = [advice.caveat] if advice.caveat else []
+        self.note.setText("\n".join(notes + list(advice.missing)))
+        self.note.setVisible(bool(notes or advice.missing))
         self.picks.clear()
         for pick in advice.picks:
             item = QListWidgetItem(swatch_icon(pick.shade), f"{pick.shade.name} · {pick.shade.finish}\n{pick.reason}")

@@ -6,21 +6,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tryon.advisor.measure import CONFIDENT, FaceColours, FaceSample, measure_face
-from tryon.advisor.recommend import LipsReference, Pick, caveat, recommend
+from tryon.advisor.recommend import LipsReference, Pick, caveat, missing, recommend
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face
 
 
 @dataclass(frozen=True)
 class Advice:
-    """A face's measured colours, its ranked picks and, when the measurement is unsure, a `caveat` to show."""
+    """A face's measured colours, its ranked picks, when the measurement is unsure a `caveat` to show, and
+    `missing`: a sentence per kind of pick (nude, natural) the shades have nothing for on this face."""
 
     colours: FaceColours
     picks: tuple[Pick, ...]
     caveat: str | None
+    missing: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {**self.colours.to_json(), "caveat": self.caveat, "picks": [pick.to_json() for pick in self.picks]}
+        return {
+            **self.colours.to_json(),
+            "caveat": self.caveat,
+            "missing": list(self.missing),
+            "picks": [pick.to_json() for pick in self.picks],
+        }
+
+    def for_shopper(self) -> dict[str, object]:
+        """What a shopper's page shows: the summary line, the caveat, what is missing and the picks."""
+        picks = [pick.to_json() for pick in self.picks]
+        return {"summary": self.summary(), "caveat": self.caveat, "missing": list(self.missing), "picks": picks}
 
     def summary(self) -> str:
         """One line about the face, e.g. 'Skin: light (ITA 47°), warm undertone · lips L* 53'."""
@@ -43,7 +55,8 @@ def advise(
     Raises NoSkinError when `samples` is empty.
     """
     colours = measure_face(samples)
-    return Advice(colours, tuple(recommend(colours, shades, count=count, reference=reference)), caveat(colours))
+    picks = tuple(recommend(colours, shades, count=count, reference=reference))
+    return Advice(colours, picks, caveat(colours), missing(colours, shades, reference))
 
 
 def largest_face(faces: Sequence[Face]) -> Face:

@@ -296,9 +296,10 @@ def sample_face(frame: np.ndarray, face: Face) -> FaceSample:
     )
 
 
-def _reference_trust(reference_linear: np.ndarray, skin_linear: np.ndarray) -> tuple[float, float]:
-    """How much a reading looks like an eye white, 0–1 each: (visible: bright and not much darker than the
-    skin, white: nearly colourless). Their product weighs the correction.
+def _reference_trust(reference_linear: np.ndarray, skin_linear: np.ndarray, supported: float) -> tuple[float, float]:
+    """How much a reading looks like an eye white, 0–1 each: (visible: bright — once brightened as far as the
+    picture's highlights allow (`supported`), so a darker exposure of the same face trusts it as much — and not
+    much darker than the skin, white: nearly colourless). Their product weighs the correction.
 
     Shaded, lash-covered or pigmented eye whites read dark; trusting them would brighten the face, and
     most of all deeper skin (whose eye whites photograph darker): they fade out of the correction instead.
@@ -307,7 +308,8 @@ def _reference_trust(reference_linear: np.ndarray, skin_linear: np.ndarray) -> t
     """
     lab = linear_to_lab(reference_linear)
     skin_lightness = float(linear_to_lab(skin_linear)[0])
-    bright = np.clip((lab[0] - _REFERENCE_MIN_L) / _REFERENCE_FADE_L, 0.0, 1.0)
+    lightness_allowed = float(linear_to_lab(np.clip(reference_linear * supported, 0.0, 1.0))[0])
+    bright = np.clip((lightness_allowed - _REFERENCE_MIN_L) / _REFERENCE_FADE_L, 0.0, 1.0)
     above_skin = np.clip((lab[0] - skin_lightness + _REFERENCE_BELOW_SKIN_L) / _REFERENCE_FADE_SKIN_L, 0.0, 1.0)
     colourless = np.clip((_REFERENCE_MAX_C - float(chroma(lab))) / _REFERENCE_FADE_C, 0.0, 1.0)
     return float(bright * above_skin), float(colourless)
@@ -332,16 +334,18 @@ def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray, hig
     if not references:
         return _LightCorrection(np.ones(3), 1.0, _UNCHECKED, ((_UNCHECKED, unchecked),))
     reference = np.median(np.stack(references), axis=0)
-    visible, white = _reference_trust(reference, skin_linear)
+    # How far the picture lets the face be brightened: never less than not at all (the highlights alone never
+    # darken), and the eye whites' request is cut there.
+    supported = max(1.0, _HIGHLIGHT_TARGET / max(highlight, 1e-4))
+    visible, white = _reference_trust(reference, skin_linear, supported)
     trust = visible * white
     full_gains = SCLERA_TARGET_LINEAR / np.maximum(reference, 1e-4)
     full_exposure = float(np.exp(np.mean(np.log(full_gains))))
     tilt = np.clip(full_gains / full_exposure, 1 / _MAX_CHANNEL_TILT, _MAX_CHANNEL_TILT)
-    # How far the picture lets the face be brightened: never less than not at all (the highlights alone never
-    # darken), and the eye whites' request is cut there.
-    supported = max(1.0, _HIGHLIGHT_TARGET / max(highlight, 1e-4))
     brightening = min(full_exposure, supported)
-    exposure = float(np.clip(min(full_exposure, supported), 1 / _MAX_EXPOSURE_GAIN, _MAX_EXPOSURE_GAIN))
+    # The eye whites' request weighed by their trust, then cut where the highlights stop it (a cut that binds
+    # depends on the highlights alone, so it does not move with the exposure).
+    exposure = float(np.clip(min(full_exposure**trust, supported), 1 / _MAX_EXPOSURE_GAIN, _MAX_EXPOSURE_GAIN))
     colour: list[tuple[float, str]] = []
     if trust < 0.95:
         colour.append((_UNCHECKED + (1.0 - _UNCHECKED) * trust, unchecked))
@@ -364,7 +368,7 @@ def _light_correction(references: list[np.ndarray], skin_linear: np.ndarray, hig
         factor = float(np.clip((full_exposure * _OVEREXPOSED) ** 1.5, 0.3, 1.0))
         level.append((factor, "the face is very brightly lit"))
     colour_trust = float(np.prod([factor for factor, _ in colour])) if colour else 1.0
-    return _LightCorrection((tilt * exposure) ** trust, exposure**trust, colour_trust, tuple(colour + level))
+    return _LightCorrection(tilt**trust * exposure, exposure, colour_trust, tuple(colour + level))
 
 
 def _cast_words(reference_linear: np.ndarray) -> str:

@@ -2,7 +2,8 @@
 
 Each shade is scored by how its colour *on these lips* relates to the face (see docs/advisor.md):
 - natural: the shopper's own lip colour, one to two steps (4–12 L*) deeper, hue and chroma close;
-- nude: a low-chroma shade a little deeper than the skin (a nude lighter than the skin washes the face out);
+- nude: a low-chroma shade a little deeper than the skin on the lips, and no paler than the skin in the tube (a
+  nude lighter than the skin washes the face out);
 - bold: a clear contrast with the skin (ΔE*ab above 30) from a strong or deep shade, vivid ones first;
 then multiplied by undertone harmony: warm hues (coral, brick, orange-red) for a warm undertone, blue-reds,
 berries and pinks for a cool one, both for neutral.
@@ -49,6 +50,9 @@ BOLD_VIVID_CHROMA = 45.0  # on-lips chroma from which a bold shade counts fully
 WARM_WITHIN_DEG = 30.0
 COOL_FROM_DEG = 40.0
 HARMONY = {"suits": 1.0, "neutral": 0.9, "clashes": 0.7}
+# A rule whose best shade scores below this has nothing for this face in the catalogs: the advisor says so
+# instead of offering the nearest (for deep skin: a pale nude).
+FIT_MIN = 0.25
 # Two picks closer than this (ΔE2000) are one pick: the list shows different options.
 MIN_PICK_DISTANCE = 6.0
 MAX_PICKS_PER_RULE = 3
@@ -135,8 +139,8 @@ def _nude(shade: Shade, colour: np.ndarray, skin: np.ndarray) -> tuple[float, st
     below_skin = float(skin[0] - colour[0])
     if not is_nude:
         return 0.0, ""
-    if below_skin < NUDE_WASHES_OUT_L:
-        return 0.0, ""
+    if below_skin < NUDE_WASHES_OUT_L or float(bullet[0]) > float(skin[0]):
+        return 0.0, ""  # washes out on the lips, or a sheer pale nude: paler than the skin in the tube
     hue_gap = _hue_gap(colour, skin)
     score = _gauss((below_skin - NUDE_DEEPER_THAN_SKIN_L) / NUDE_SPREAD_L) * _gauss(hue_gap / NUDE_SPREAD_HUE_DEG)
     return score, f"Nude for your skin: {below_skin:.0f} L* deeper than your skin, so it will not wash you out"
@@ -204,6 +208,27 @@ def recommend(
             continue
         picks.append(pick)
     return picks
+
+
+_MISSING_WORDS = {
+    "nude": "No nude in these shades suits your skin: each would look paler than your skin or too far from it",
+    "natural": "No shade here is close to your own lip colour, one or two steps deeper",
+}
+
+
+def missing(colours: FaceColours, shades: Sequence[Shade], reference: LipsReference | None = None) -> tuple[str, ...]:
+    """Sentences for the rules (nude, natural) no shade of `shades` fits on this face (best score < FIT_MIN):
+    what the shopper is told instead of the nearest misfit."""
+    if not shades:
+        return ()
+    lips = np.asarray(colours.lip_lab, dtype=np.float64)
+    skin = np.asarray(colours.skin_lab, dtype=np.float64)
+    best = {"nude": 0.0, "natural": 0.0}
+    for shade in shades:
+        colour = on_lips_lab(shade, lips, reference)
+        best["nude"] = max(best["nude"], _nude(shade, colour, skin)[0])
+        best["natural"] = max(best["natural"], _natural(colour, lips)[0])
+    return tuple(_MISSING_WORDS[rule] + "." for rule, score in best.items() if score < FIT_MIN)
 
 
 def caveat(colours: FaceColours) -> str | None:

@@ -38,6 +38,8 @@ def cmd_advise(args: argparse.Namespace) -> int:
     print(f"  confidence {c.confidence:.2f}" + (f" — {'; '.join(c.light_notes)}" if c.light_notes else ""))
     if advice.caveat:
         print("  Picks may be off: try even daylight, facing a window.")
+    for sentence in advice.missing:
+        print(f"  {sentence}")
     print("Picks:")
     for rank, pick in enumerate(advice.picks, 1):
         shade = pick.shade

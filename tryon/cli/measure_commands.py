@@ -87,13 +87,23 @@ def _eval_tones(args: argparse.Namespace) -> int:
     readings = measure_tones(args.tones, progress=lambda done, total: progress(done, total, started, "faces"))
     print(file=sys.stderr)
     report = summarise(readings)
-    print(f"{'group':<8} {'faces':>5} {'ITA° median':>12} {'confident':>10} {'gain median':>12}  read ≥ 2 classes off")
+    print(
+        f"{'group':<8} {'faces':>5} {'ITA° median':>12} {'confident':>10} {'gain median':>12} {'relit moves':>12}"
+        f" {'palest pick':>12}  read ≥ 2 classes off"
+    )
     for group, row in report["groups"].items():
         ita = "-" if row["ita_deg_median"] is None else f"{row['ita_deg_median']:.1f}"
         gain = "-" if row["exposure_gain_median"] is None else f"{row['exposure_gain_median']:.2f}"
+        palest = "-" if row["palest_nude_or_natural_l"] is None else f"L* {row['palest_nude_or_natural_l']:.0f}"
+        moves = f"≤ {row['relit_max_move_deg']:.1f}°"
         wrong = ", ".join(row["confident_two_classes_off"]) or "none"
-        print(f"{group:<8} {row['faces']:>5} {ita:>12} {row['confident_share']:>10.2f} {gain:>12}  {wrong}")
-    print(f"(confident: confidence ≥ {CONFIDENT}; classes: dark, brown | tan, intermediate | light, very light)")
+        print(
+            f"{group:<8} {row['faces']:>5} {ita:>12} {row['confident_share']:>10.2f} {gain:>12} {moves:>12}"
+            f" {palest:>12}  {wrong}"
+        )
+    print(f"(confident: confidence ≥ {CONFIDENT}; classes: dark, brown | tan, intermediate | light, very light;")
+    print(" relit: ±20 % exposure, ±8 % red/blue casts, ITA° moves of readings still confident;")
+    print(" palest pick: the lightest nude or natural pick, L* in the tube or on the lips, whichever is higher)")
     write_json(report, args.json)
     return 0
 

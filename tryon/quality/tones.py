@@ -1,7 +1,8 @@
 """`tryon eval --tones DIR`: the advisor's skin measurement per skin-tone group, on a folder of portraits with a
 `groups.csv` (`file,group`; groups deep, medium and light, judged by eye) — the figures issue 24 asks to be
-reported per group: median ITA°, the share measured with confidence ≥ 0.6, and the faces read two or more ITA
-classes away from their group with that confidence."""
+reported per group: median ITA°, the share measured with confidence ≥ 0.6, the faces read two or more ITA
+classes away from their group with that confidence, how far a confident reading moves when the photo is relit
+(±20 % exposure, ±8 % red/blue casts), and the palest nude or natural pick the shipped shades give each face."""
 
 from __future__ import annotations
 
@@ -21,6 +22,21 @@ GROUPS = ("deep", "medium", "light")
 ITA_CLASSES = ("dark", "brown", "tan", "intermediate", "light", "very light")
 GROUP_CLASSES = {"deep": ("dark", "brown"), "medium": ("tan", "intermediate"), "light": ("light", "very light")}
 CONFIDENT = 0.6
+# Linear-light channel gains a photo is relit with: ±20 % exposure and a mild warm and cool cast (±8 % red/blue).
+RELIGHTS = {
+    "exposure -20%": (0.8, 0.8, 0.8),
+    "exposure +20%": (1.2, 1.2, 1.2),
+    "warm cast": (1.08, 1.0, 0.92),
+    "cool cast": (0.93, 1.0, 1.07),
+}
+
+
+def relit(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
+    """RGB uint8 `image` as if the light were scaled per channel by `gains` (linear light, saturating like a
+    sensor)."""
+    from tryon.colour import linear_to_srgb, srgb_to_linear
+
+    return np.asarray(linear_to_srgb(srgb_to_linear(image) * np.asarray(gains)), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,9 @@ class ToneReading:
     confidence: float
     exposure_gain: float
     classes_off: int | None
+    relit_moves_deg: tuple[float, ...] = ()  # per relit photo still read confidently: ITA° moved (confident only)
+    relit_unsure: int = 0  # relit photos of a confident reading that came out unsure
+    palest_pick_l: float | None = None  # the palest nude or natural pick: max of its L* in the tube and on the lips
 
 
 def classes_off(group: str, depth: str) -> int:
@@ -59,36 +78,73 @@ def read_groups(folder: Path) -> list[tuple[str, str]]:
     return [(row["file"], row["group"]) for row in rows]
 
 
-def measure_tones(folder: Path, *, progress: Callable[[int, int], None] | None = None) -> list[ToneReading]:
-    """Every portrait of `folder`'s groups.csv through the advisor's measurement (one photo, one sample)."""
+def measure_tones(
+    folder: Path, *, relight: bool = True, progress: Callable[[int, int], None] | None = None
+) -> list[ToneReading]:
+    """Every portrait of `folder`'s groups.csv through the advisor's measurement (one photo, one sample) and its
+    picks from the shipped shades; with `relight`, a confident reading is measured again on each of `RELIGHTS`."""
+    from tryon.advisor.advice import advise
+    from tryon.advisor.navigate import shade_lab
+    from tryon.advisor.recommend import LipsReference
+    from tryon.catalog.library import load_library
     from tryon.engine.landmarks import FaceLandmarker
     from tryon.media.sources import read_image
+    from tryon.media.swatch import on_lips_lab, reference_lip_lab
 
     rows = read_groups(folder)
+    shades = load_library().shades
+    reference = LipsReference(on_lips_lab, reference_lip_lab())
     readings = []
     with FaceLandmarker(mode="image") as landmarker:
         for done, (file, group) in enumerate(rows, start=1):
             image = read_image(Path(folder) / file)
             faces = landmarker.detect(image)
             try:
-                colours = measure_face([sample_face(image, faces[0])]) if faces else None
+                advice = advise([sample_face(image, faces[0])], shades, reference=reference) if faces else None
             except NoSkinError:
-                colours = None
-            if colours is None:
+                advice = None
+            if advice is None:
                 readings.append(ToneReading(file, group, None, None, 0.0, 1.0, None))
             else:
+                colours = advice.colours
                 depth = depth_name(colours.ita_deg)
-                off = classes_off(group, depth)
-                gain = colours.exposure_gain
-                readings.append(ToneReading(file, group, colours.ita_deg, depth, colours.confidence, gain, off))
+                moves: list[float] = []
+                unsure = 0
+                if relight and colours.confidence >= CONFIDENT:
+                    for gains in RELIGHTS.values():
+                        moved = measure_face([sample_face(relit(image, gains), faces[0])])
+                        if moved.confidence < CONFIDENT:
+                            unsure += 1
+                        else:
+                            moves.append(round(moved.ita_deg - colours.ita_deg, 2))
+                lightness = [
+                    max(float(shade_lab(p.shade)[0]), p.on_lips_lab[0])
+                    for p in advice.picks
+                    if p.rule in ("nude", "natural")
+                ]
+                readings.append(
+                    ToneReading(
+                        file,
+                        group,
+                        colours.ita_deg,
+                        depth,
+                        colours.confidence,
+                        colours.exposure_gain,
+                        classes_off(group, depth),
+                        tuple(moves),
+                        unsure,
+                        round(max(lightness), 1) if lightness else None,
+                    )
+                )
             if progress is not None:
                 progress(done, len(rows))
     return readings
 
 
 def summarise(readings: list[ToneReading]) -> dict[str, Any]:
-    """Per group: faces, median ITA°, the confident share, faces ≥ 2 classes off with confidence ≥ 0.6, and the
-    median exposure gain the eye whites asked for; plus every reading."""
+    """Per group: faces, median ITA°, the confident share, faces ≥ 2 classes off with confidence ≥ 0.6, the
+    median exposure gain applied, the relit readings (still confident / turned unsure, the largest ITA° move of a
+    confident one) and the palest nude or natural pick's L*; plus every reading."""
     groups: dict[str, Any] = {}
     for group in GROUPS:
         mine = [r for r in readings if r.group == group]
@@ -106,5 +162,9 @@ def summarise(readings: list[ToneReading]) -> dict[str, Any]:
             "exposure_gain_median": round(float(np.median([r.exposure_gain for r in measured])), 2)
             if measured
             else None,
+            "relit_confident": sum(len(r.relit_moves_deg) for r in mine),
+            "relit_unsure": sum(r.relit_unsure for r in mine),
+            "relit_max_move_deg": round(max((abs(m) for r in mine for m in r.relit_moves_deg), default=0.0), 1),
+            "palest_nude_or_natural_l": max((r.palest_pick_l for r in mine if r.palest_pick_l is not None), default=None),
         }
     return {"groups": groups, "readings": [asdict(r) for r in readings]}

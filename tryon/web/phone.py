@@ -240,7 +240,7 @@ class PhoneSession:
         advice = advise(
             samples, list(self.shades.values()), count=4, reference=LipsReference(on_lips_lab, reference_lip_lab())
         )
-        return {"summary": advice.summary(), "caveat": advice.caveat, "picks": [p.to_json() for p in advice.picks]}
+        return advice.for_shopper()
 
     def picture(self, frame: np.ndarray) -> bytes:
         """`frame` painted at full resolution, as a JPEG with the shade in its EXIF (as the desktop saves it)."""
@@ -553,7 +553,7 @@ class OneFrameAdvisor:
         self._lock = threading.Lock()
 
     def advise(self, frame: np.ndarray) -> dict[str, object] | None:
-        """{"summary", "caveat", "picks"} for the largest face in `frame` (RGB uint8), or None without a face."""
+        """{"summary", "caveat", "missing", "picks"} for the largest face in `frame` (RGB uint8), or None without a face."""
         from tryon.advisor.advice import advise, largest_face
         from tryon.advisor.measure import NoSkinError, sample_face
         from tryon.advisor.recommend import LipsReference
@@ -569,7 +569,7 @@ class OneFrameAdvisor:
         except NoSkinError:
             return None
         result = advise([sample], self.shades, count=4, reference=LipsReference(on_lips_lab, reference_lip_lab()))
-        return {"summary": result.summary(), "caveat": result.caveat, "picks": [p.to_json() for p in result.picks]}
+        return result.for_shopper()
 
 
 @functools.lru_cache(maxsize=4096)

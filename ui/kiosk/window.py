@@ -436,6 +436,7 @@ class KioskWindow(QWidget):
         lines = [f"<b>{advice.summary()}</b>"]
         if advice.caveat:
             lines.append(f"<i>{advice.caveat}</i>")
+        lines += [f"<i>{sentence}</i>" for sentence in advice.missing]
         lines += [f"{i}. <b>{p.shade.name}</b> — {p.reason}" for i, p in enumerate(advice.picks[:3], 1)]
         self.advice.setText("<br>".join(lines))
         self.advice.setVisible(True)

@@ -38,7 +38,8 @@ export function buildStrip(strip, shades, choose, swatches = "/swatch/") {
   return id => { for (const chip of strip.querySelectorAll(".chip")) chip.setAttribute("aria-selected", String(chip.dataset.shade === id)); };
 }
 
-/** The advisor's result in `element`: summary, caveat, a button per pick (`choose(id)`); the first pick is chosen. */
+/** The advisor's result in `element`: summary, caveat, what the shades lack for this face, a button per pick
+ * (`choose(id)`); the first pick is chosen. */
 export function showAdvice(element, result, choose) {
   element.textContent = "";
   const summary = document.createElement("div");
@@ -49,6 +50,12 @@ export function showAdvice(element, result, choose) {
     caveat.className = "caveat";
     caveat.textContent = result.caveat;
     element.appendChild(caveat);
+  }
+  for (const sentence of result.missing || []) {
+    const line = document.createElement("div");
+    line.className = "caveat";
+    line.textContent = sentence;
+    element.appendChild(line);
   }
   for (const pick of result.picks) {
     const row = document.createElement("button");
