@@ -18,21 +18,10 @@ from tryon.advisor.measure import (
     measure_face,
     sample_face,
 )
-from tryon.colour import linear_to_srgb, srgb_to_linear
+from tryon.quality.tones import RELIGHTS, relit
 
 ROOT = Path(__file__).resolve().parents[2]
-# Linear-light channel gains: ±20 % exposure and a mild warm and cool cast (±8 % red/blue).
-VARIANTS = {
-    "exposure -20%": (0.8, 0.8, 0.8),
-    "exposure +20%": (1.2, 1.2, 1.2),
-    "warm cast": (1.08, 1.0, 0.92),
-    "cool cast": (0.93, 1.0, 1.07),
-}
-
-
-def relit(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
-    """`image` as if the light were scaled per channel by `gains` (linear light, saturating like a sensor)."""
-    return linear_to_srgb(srgb_to_linear(image) * np.asarray(gains))
+VARIANTS = RELIGHTS  # ±20 % exposure and a mild warm and cool cast (±8 % red/blue)
 
 
 def measure(landmarker, image: np.ndarray) -> FaceColours:  # noqa: ANN001 - FaceLandmarker

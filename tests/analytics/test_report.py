@@ -94,7 +94,15 @@ def test_cli_simulate_report_export_purge(tmp_path: Path, capsys) -> None:  # no
     assert main(["analytics", "simulate", "--db", str(db), "--events", "2000", "--seed", "4"]) == 0
     assert main(["report", "--db", str(db), "-o", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")]) == 0
     assert "simulated" in capsys.readouterr().out
-    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    # The skin depths the shipped shades serve, from the catalogs alone: every reference face has a nude.
+    assert "<h2>Skin depths the shades serve</h2>" in page
+    assert "<td>deep</td><td>17</td><td>17 of 17</td>" in page
+    metals = ["--catalog", "Nova Beauty / Stardust Metals"]
+    assert main(["report", "--db", str(db), "-o", str(tmp_path / "n.html"), *metals]) == 0
+    assert "deep 11/17" in capsys.readouterr().out  # a metals collection has fewer nudes for deep skin
+    assert "Not every skin depth is served" in (tmp_path / "n.html").read_text(encoding="utf-8")
     assert main(["analytics", "export", "--db", str(db), "-o", str(tmp_path / "e.csv")]) == 0
     assert (tmp_path / "e.csv").read_text(encoding="utf-8").startswith("at,kind,session_id")
     assert main(["analytics", "purge", "--db", str(db)]) == 1  # says what to give

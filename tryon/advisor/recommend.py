@@ -115,7 +115,8 @@ def _steps(deeper_by: float) -> str:
     return "one step" if deeper_by < 6.0 else "two steps" if deeper_by < 12.5 else "several steps"
 
 
-def _natural(colour: np.ndarray, lips: np.ndarray) -> tuple[float, str]:
+def natural_rule(colour: np.ndarray, lips: np.ndarray) -> tuple[float, str]:
+    """(score in [0, 1], reason) of on-lips Lab `colour` as an everyday natural for bare lips of Lab `lips`."""
     deeper_by = float(lips[0] - colour[0])
     hue_gap = _hue_gap(colour, lips)
     chroma_gap = max(0.0, abs(float(chroma(colour) - chroma(lips))) - NATURAL_FREE_CHROMA)
@@ -131,7 +132,9 @@ def _natural(colour: np.ndarray, lips: np.ndarray) -> tuple[float, str]:
     return score, f"Everyday natural: {words}, hue within {hue_gap:.0f}°"
 
 
-def _nude(shade: Shade, colour: np.ndarray, skin: np.ndarray) -> tuple[float, str]:
+def nude_rule(shade: Shade, colour: np.ndarray, skin: np.ndarray) -> tuple[float, str]:
+    """(score in [0, 1], reason) of `shade`, showing as Lab `colour` on the lips, as a nude for skin of Lab `skin`;
+    0 for a shade that is no nude, or would wash this skin out."""
     bullet = shade_lab(shade)
     hue = float(hue_deg(bullet))
     untagged_nude = float(chroma(bullet)) <= NUDE_MAX_CHROMA and NUDE_HUES_DEG[0] <= hue <= NUDE_HUES_DEG[1]
@@ -179,8 +182,8 @@ def score_shade(shade: Shade, colours: FaceColours, reference: LipsReference | N
     colour = on_lips_lab(shade, lips, reference)
     candidates: list[tuple[float, Rule, str]] = []
     for rule, (score, reason) in (
-        ("natural", _natural(colour, lips)),
-        ("nude", _nude(shade, colour, skin)),
+        ("natural", natural_rule(colour, lips)),
+        ("nude", nude_rule(shade, colour, skin)),
         ("bold", _bold(shade, colour, skin)),
     ):
         candidates.append((score, rule, reason))  # type: ignore[arg-type]
@@ -226,8 +229,8 @@ def missing(colours: FaceColours, shades: Sequence[Shade], reference: LipsRefere
     best = {"nude": 0.0, "natural": 0.0}
     for shade in shades:
         colour = on_lips_lab(shade, lips, reference)
-        best["nude"] = max(best["nude"], _nude(shade, colour, skin)[0])
-        best["natural"] = max(best["natural"], _natural(colour, lips)[0])
+        best["nude"] = max(best["nude"], nude_rule(shade, colour, skin)[0])
+        best["natural"] = max(best["natural"], natural_rule(colour, lips)[0])
     return tuple(_MISSING_WORDS[rule] + "." for rule, score in best.items() if score < FIT_MIN)
 
 

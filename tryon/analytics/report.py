@@ -236,7 +236,44 @@ def _percent(value: float) -> str:
     return f"{value:.1%}"
 
 
-def render_html(report: Report) -> str:
+# Per skin-depth group: reference faces, and those the catalogs' shades give a fitting nude / natural
+# (`tryon.advisor.coverage.GroupCoverage` fields; computed by the CLI, which may use the advisor).
+DepthCoverage = Sequence[tuple[str, int, int, int]]
+
+
+def _coverage_html(coverage: DepthCoverage) -> str:
+    if not coverage:
+        return ""
+    rows = [
+        [group, str(faces), f"{nude} of {faces}", f"{natural} of {faces}"] for group, faces, nude, natural in coverage
+    ]
+    short = [group for group, faces, nude, natural in coverage if faces and min(nude, natural) < faces]
+    finding = (
+        "<p><b>Not every skin depth is served:</b> "
+        + "; ".join(
+            f"{group}: no fitting nude for {faces - nude} of {faces} faces, no natural for {faces - natural}"
+            for group, faces, nude, natural in coverage
+            if group in short
+        )
+        + ".</p>"
+        if short
+        else "<p>Every reference face, deep to light, has a nude and a natural among these shades.</p>"
+    )
+    return "".join(
+        [
+            "<h2>Skin depths the shades serve</h2>",
+            "<p>From the catalogs alone, no shopper data: the advisor's nude and natural rules run on the skin and",
+            " lip colours of 50 reference portraits grouped deep / medium / light by eye. A face counts when some",
+            " shade makes a nude (a little deeper than the skin, never paler) or a natural (its own lips, one or two",
+            " steps deeper) for it.</p>",
+            _table(["skin depth", "reference faces", "with a nude", "with a natural"], rows),
+            finding,
+        ]
+    )
+
+
+def render_html(report: Report, coverage: DepthCoverage = ()) -> str:
+    """The report as one HTML page; `coverage`: the skin-depth table (see `DepthCoverage`), left out when empty."""
     bars, trend = _plots(report) if report.shades else ("", "")
     shade_rows = [
         [
@@ -301,6 +338,7 @@ def render_html(report: Report) -> str:
         ),
         "<h2>Trend</h2>",
         trend,
+        _coverage_html(coverage),
         "</body></html>",
     ]
     return "".join(parts)

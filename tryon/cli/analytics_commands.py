@@ -58,7 +58,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         started = time.perf_counter()
         report = build_report(store, since=args.since, catalog=args.catalog)
-        write_text(args.output, render_html(report))
+        coverage = _depth_coverage(args)
+        write_text(args.output, render_html(report, coverage))
         if args.csv is not None:
             write_text(args.csv, render_csv(report))
     finally:
@@ -66,7 +67,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     flag = f" ({report.simulated_events:,} simulated)" if report.simulated_events else ""
     seconds = time.perf_counter() - started
     print(f"{args.output}: {len(report.shades)} shades from {report.events:,} events{flag} in {seconds:.1f} s")
+    served = ", ".join(f"{group} {nude}/{faces}" for group, faces, nude, _ in coverage)
+    print(f"  skin depths with a fitting nude (reference faces): {served}")
     return 0
+
+
+def _depth_coverage(args: argparse.Namespace) -> list[tuple[str, int, int, int]]:
+    """The skin-depth table of the report: the installed catalogs (only --catalog's when given)."""
+    from tryon.advisor.coverage import depth_coverage
+    from tryon.advisor.recommend import LipsReference
+    from tryon.analytics.simulate import catalog_id
+    from tryon.catalog.library import load_library
+    from tryon.media.swatch import on_lips_lab, reference_lip_lab
+
+    library = load_library()
+    catalogs = [c for c in library.catalogs if args.catalog is None or catalog_id(c) == args.catalog]
+    shades = [shade for catalog in catalogs for shade in catalog.shades]
+    coverage = depth_coverage(shades, LipsReference(on_lips_lab, reference_lip_lab()))
+    return [(c.group, c.faces, c.with_nude, c.with_natural) for c in coverage]
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

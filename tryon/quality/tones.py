@@ -165,6 +165,48 @@ def summarise(readings: list[ToneReading]) -> dict[str, Any]:
             "relit_confident": sum(len(r.relit_moves_deg) for r in mine),
             "relit_unsure": sum(r.relit_unsure for r in mine),
             "relit_max_move_deg": round(max((abs(m) for r in mine for m in r.relit_moves_deg), default=0.0), 1),
-            "palest_nude_or_natural_l": max((r.palest_pick_l for r in mine if r.palest_pick_l is not None), default=None),
+            "palest_nude_or_natural_l": max(
+                (r.palest_pick_l for r in mine if r.palest_pick_l is not None), default=None
+            ),
         }
     return {"groups": groups, "readings": [asdict(r) for r in readings]}
+
+
+def write_reference_faces(folder: Path, path: Path | None = None) -> Path:
+    """Measure every portrait of `folder` (a folder with groups.csv) and write their groups and skin and lip Lab
+    as the advisor's reference faces (`tryon.advisor.coverage.REFERENCE_FACES_PATH` by default)."""
+    import json
+
+    from tryon.advisor.coverage import REFERENCE_FACES_PATH
+    from tryon.engine.landmarks import FaceLandmarker
+    from tryon.media.sources import read_image
+
+    path = path or REFERENCE_FACES_PATH
+    faces = []
+    with FaceLandmarker(mode="image") as landmarker:
+        for file, group in read_groups(folder):
+            image = read_image(Path(folder) / file)
+            found = landmarker.detect(image)
+            if not found:
+                continue
+            try:
+                colours = measure_face([sample_face(image, found[0])])
+            except NoSkinError:
+                continue
+            name = Path(file).stem
+            skin, lips = ([round(v, 1) for v in lab] for lab in (colours.skin_lab, colours.lip_lab))
+            faces.append({"name": name, "group": group, "skin_lab": skin, "lip_lab": lips})
+    source = (
+        "Skin and natural lip colour (CIE Lab) measured by tryon.advisor.measure on the public-domain portraits of"
+        " ../shared/tones (US federal works; see its PROVENANCE.md), grouped by eye. Written by"
+        " `python -m tryon.quality.tones ../shared/tones`."
+    )
+    lines = ",\n".join("  " + json.dumps(face, ensure_ascii=False) for face in faces)
+    path.write_text(f'{{\n "source": {json.dumps(source)},\n "faces": [\n{lines}\n ]\n}}\n', encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_reference_faces(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/tones")))

@@ -553,7 +553,7 @@ class OneFrameAdvisor:
         self._lock = threading.Lock()
 
     def advise(self, frame: np.ndarray) -> dict[str, object] | None:
-        """{"summary", "caveat", "missing", "picks"} for the largest face in `frame` (RGB uint8), or None without a face."""
+        """`Advice.for_shopper` for the largest face in `frame` (RGB uint8), or None without a face."""
         from tryon.advisor.advice import advise, largest_face
         from tryon.advisor.measure import NoSkinError, sample_face
         from tryon.advisor.recommend import LipsReference
