@@ -32,6 +32,7 @@ from tryon.advisor.advice import Advice
 from tryon.analytics.events import new_session_id
 from tryon.analytics.recorder import Recorder, ShopperEvents
 from tryon.analytics.store import default_url
+from tryon.calibration import Calibration
 from tryon.catalog.library import SHADES_DIR, ShadeLibrary
 from tryon.catalog.model import Shade
 from tryon.errors import TryonError
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         demo_fps: float = 30.0,
         watcher: CatalogWatcher | None = None,
         recorder: Recorder | None = None,
+        calibration: Calibration | None = None,
+        true_colours: bool = False,
     ) -> None:
         super().__init__()
         self.recorder = recorder
@@ -195,7 +198,13 @@ class MainWindow(QMainWindow):
             watcher.problems.connect(self.shades.show_catalog_problems)
             self.shades.show_catalog_problems(watcher.current_problems)
 
-        self.worker = Worker(source, demo_fps=demo_fps, fallback_to_demo=remembered)
+        self.worker = Worker(
+            source,
+            demo_fps=demo_fps,
+            fallback_to_demo=remembered,
+            calibration=calibration,
+            true_colours=true_colours,
+        )
         self.thread = thread_for(self.worker, self)
         self.worker.frame_ready.connect(self.on_frame)
         self.worker.status.connect(self.on_status)
@@ -515,10 +524,17 @@ class MainWindow(QMainWindow):
         self.picture_writer.wait()
 
 
-def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> int:
+def run_app(
+    *,
+    source: str | None = None,
+    catalog_dirs: Sequence[Path] = (),
+    calibration: Calibration | None = None,
+    true_colours: bool = False,
+) -> int:
     """Open the window and run Qt's event loop; returns the exit code.
 
     Catalogs come from `assets/shades/` and `catalog_dirs`, and are reloaded when their files change.
+    `calibration` (the camera's, `tryon calibrate`) is used by the advisor, and with `true_colours` for the view.
     """
     with application("Tryon") as (app, stop_signals):
         folders = [SHADES_DIR, *(Path(d) for d in catalog_dirs if Path(d).resolve() != SHADES_DIR)]
@@ -537,7 +553,15 @@ def run_app(*, source: str | None = None, catalog_dirs: Sequence[Path] = ()) -> 
         recorder = Recorder(
             default_url(), device_id, enabled=_setting_bool(settings, "analytics", True), catalogs=library.catalogs
         )
-        window = MainWindow(library, source=source, watcher=watcher, settings=settings, recorder=recorder)
+        window = MainWindow(
+            library,
+            source=source,
+            watcher=watcher,
+            settings=settings,
+            recorder=recorder,
+            calibration=calibration,
+            true_colours=true_colours,
+        )
         # Ctrl-C or SIGTERM closes the window as its close button would: threads stopped, settings saved, pictures
         # and events written; then the loop ends.
         stop_signals.received.connect(window.close)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from tryon.advisor.advice import advise, largest_face
 from tryon.advisor.measure import FaceSample, NoSkinError, sample_face
 from tryon.advisor.recommend import LipsReference
+from tryon.calibration import Calibration
 from tryon.catalog.model import Shade
 from tryon.engine.pipeline import FrameResult, Pipeline, render_variants
 from tryon.errors import SourceError, TryonError
@@ -114,12 +115,18 @@ class Worker(QObject):
         fallback_to_demo: bool = False,
         max_retry_s: float = _RETRY_S,
         pipeline_options: dict[str, Any] | None = None,
+        calibration: Calibration | None = None,
+        true_colours: bool = False,
     ) -> None:
         """`fallback_to_demo`: a source that fails before its first frame is replaced by the demo face
         (for a remembered choice: last week's phone stream must not leave a black window).
         `max_retry_s`: a failing source is retried after 2 s, doubling up to this (the kiosk backs off to
-        30 s; the desktop app keeps 2 s). `pipeline_options`: keyword arguments for `Pipeline`."""
+        30 s; the desktop app keeps 2 s). `pipeline_options`: keyword arguments for `Pipeline`.
+        `calibration`: the camera's colour calibration, used by the advisor; with `true_colours` every frame is
+        also shown (and painted, and saved) in the chart's true colours."""
         super().__init__()
+        self._calibration = calibration
+        self._true_colours = true_colours and calibration is not None
         self._max_retry_s = max(_RETRY_S, max_retry_s)
         self._retry_s = _RETRY_S
         self._pipeline_options = pipeline_options or {}
@@ -238,9 +245,12 @@ class Worker(QObject):
                 last_frame_at = time.monotonic()
                 timestamp_ms = max(last_ts + 1, int((time.monotonic() - started) * 1000))
                 last_ts = timestamp_ms
-                # The captured frame is this thread's alone: paint into it, no full-frame copy.
+                # The captured frame is this thread's alone: paint into it, no full-frame copy. In true colours, a
+                # corrected copy is painted and the camera's own frame is kept for the advisor.
+                camera_frame = captured.frame
+                shown = self._calibration.correct_frame(camera_frame) if self._true_colours else camera_frame
                 result = pipeline.process(
-                    captured.frame, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms, in_place=True
+                    shown, look.shade, intensity=look.intensity, timestamp_ms=timestamp_ms, in_place=True
                 )
                 # The compare set is rendered on every frame (not only in compare view) so that a snapshot
                 # taken in any view can make a shade collage of exactly the frame it froze.
@@ -262,7 +272,7 @@ class Worker(QObject):
                         source_index=captured.index,
                     )
                 )
-                self._measure_for_advice(result)
+                self._measure_for_advice(result, camera_frame if self._true_colours else result.original)
         except Exception as exc:  # noqa: BLE001 - any failure becomes a message in the window, not a crash
             self.error.emit(f"processing stopped: {exc}")
         finally:
@@ -270,9 +280,9 @@ class Worker(QObject):
                 grabber.close()
             pipeline.close()
 
-    def _measure_for_advice(self, result: FrameResult) -> None:
-        """While advice is asked for: sample the largest face of every other frame (before the lipstick),
-        then measure and pick, or say why not."""
+    def _measure_for_advice(self, result: FrameResult, unpainted: np.ndarray) -> None:
+        """While advice is asked for: sample the largest face of every other frame in `unpainted` (the camera's
+        frame, before the lipstick), then measure and pick, or say why not."""
         with self._lock:
             shades = self._advice_shades
         if shades is None:
@@ -280,7 +290,7 @@ class Worker(QObject):
         self._advice_frame += 1
         if result.faces_found and self._advice_frame % 2 == 1:
             try:
-                self._advice_samples.append(sample_face(result.original, largest_face(result.faces)))
+                self._advice_samples.append(sample_face(unpainted, largest_face(result.faces)))
             except NoSkinError:
                 pass  # too small or covered this frame; the timeout speaks if it stays so
         samples = self._advice_samples
@@ -296,7 +306,8 @@ class Worker(QObject):
                 "Could not see a face clearly enough to measure: face the camera, come closer, in even light."
             )
             return
-        self.advice_ready.emit(advise(samples, shades, reference=LipsReference(on_lips_lab, reference_lip_lab())))
+        reference = LipsReference(on_lips_lab, reference_lip_lab())
+        self.advice_ready.emit(advise(samples, shades, reference=reference, calibration=self._calibration))
 
     def _give_up_on(self, spec: str | None, error: SourceError) -> bool:
         """Replace a failing remembered source by the demo face (once, saying why); False: keep retrying."""

@@ -200,6 +200,8 @@ def test_for_you_in_the_kiosk_picks_and_applies_a_shade(qtbot, kiosk: KioskWindo
         ('exit_pin = "4071"\nfar_faces = "yes"\n', "far_faces: must be true or false"),
         ('exit_pin = "4071"\ncatalogs = ["nowhere"]\n', "catalogs: no such folder: nowhere"),
         ('exit_pin = "4071\n', "not valid TOML"),
+        ('exit_pin = "4071"\ncalibration = "shop.json"\n', "calibration: "),
+        ('exit_pin = "4071"\ntrue_colours = true\n', 'true_colours: needs calibration = "FILE"'),
     ],
 )
 def test_config_errors_are_one_line_naming_the_key(tmp_path: Path, text: str, message: str, capsys) -> None:  # noqa: ANN001
@@ -237,6 +239,40 @@ def test_a_good_config_keeps_its_values(tmp_path: Path) -> None:
     assert config.share_host_port == ("127.0.0.1", 8080)
     assert config.share_base_url == "http://192.168.1.20:8080"
     assert config.catalogs == (str((tmp_path / "brand").resolve()),)
+
+
+def test_a_calibrated_kiosk_shows_true_colours_and_measures_with_the_chart(qtbot, clock, tmp_path: Path) -> None:  # noqa: ANN001
+    """calibration = FILE (a chart under a warm shop light) with true_colours: every frame the shopper sees is
+    corrected (bluer than the camera's warm frame), and For you measures against the chart."""
+    from tests.test_calibration import chart_picture
+    from tryon.calibration import calibrate
+
+    calibrate(chart_picture((1.3, 1.0, 0.6)), "shop camera").save(tmp_path / "shop.json")
+    path = tmp_path / "kiosk.toml"
+    text = 'exit_pin = "4071"\ncamera = "demo"\ncalibration = "shop.json"\ntrue_colours = true\n'
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.calibration == str((tmp_path / "shop.json").resolve())
+    store = ShareStore(ttl_s=config.link_ttl_s, clock=clock)
+    server = ShareServer(store, "127.0.0.1", 0, clock=clock)
+    server.start()
+    window = KioskWindow(load_library(), config, share_server=server, store=store, clock=clock)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.start()
+    try:
+        qtbot.waitUntil(lambda: _session_started(window), timeout=20_000)
+        from tryon.media.sources import DemoSource
+
+        shown = window.last_frame.result.original.astype(float)  # the frame the lipstick was painted on
+        demo = DemoSource().frame(0).astype(float)  # what the camera (the demo face) sends
+        # Corrected for the warm shop light, the shopper's view is bluer than the camera's frame.
+        assert shown[..., 2].mean() - shown[..., 0].mean() > demo[..., 2].mean() - demo[..., 0].mean() + 10
+        qtbot.mouseClick(window.for_you, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "1. " in window.advice.text(), timeout=20_000)
+    finally:
+        window.exit_kiosk()
 
 
 def test_the_kiosk_records_sessions_dwell_and_qr_shares(qtbot, clock, tmp_path: Path) -> None:  # noqa: ANN001

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tryon.advisor.measure import CONFIDENT, FaceColours, FaceSample, measure_face
 from tryon.advisor.recommend import LipsReference, Pick, caveat, missing, recommend
+from tryon.calibration import Calibration
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face
 
@@ -48,13 +49,14 @@ def advise(
     *,
     count: int = 6,
     reference: LipsReference | None = None,
+    calibration: Calibration | None = None,
 ) -> Advice:
     """Measure the face of `samples` (one per frame) and pick up to `count` of `shades` for it (`reference`:
-    how shades look on lips, see `recommend.on_lips_lab`).
+    how shades look on lips, see `recommend.on_lips_lab`; `calibration`: this camera's, see `measure_face`).
 
     Raises NoSkinError when `samples` is empty.
     """
-    colours = measure_face(samples)
+    colours = measure_face(samples, calibration)
     picks = tuple(recommend(colours, shades, count=count, reference=reference))
     return Advice(colours, picks, caveat(colours), missing(colours, shades, reference))
 

@@ -19,6 +19,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from tryon.calibration import Calibration
 from tryon.colour import chroma, hue_deg, linear_to_lab, rgb_to_lab, srgb_to_linear
 from tryon.engine.face import Face, check_frame
 from tryon.errors import TryonError
@@ -137,6 +138,7 @@ class FaceColours:
     frames: int
     exposure_gain: float
     white_balance: tuple[float, float, float]
+    calibration: str | None = None  # "camera, date" of the chart the colours were corrected by, if any
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -151,6 +153,7 @@ class FaceColours:
             "frames": self.frames,
             "exposure_gain": round(self.exposure_gain, 3),
             "white_balance": [round(v, 3) for v in self.white_balance],
+            "calibration": self.calibration,
         }
 
 
@@ -379,20 +382,27 @@ def _cast_words(reference_linear: np.ndarray) -> str:
     return names[int(((math.degrees(math.atan2(db, da)) + 45) % 360) // 90)]
 
 
-def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
-    """Pool `samples` (one per frame, same face), correct the light with the eye whites, convert to Lab.
+def measure_face(samples: Sequence[FaceSample], calibration: Calibration | None = None) -> FaceColours:
+    """Pool `samples` (one per frame, same face), correct the light, convert to Lab.
 
-    Raises NoSkinError when `samples` is empty.
+    The light is corrected by the eye whites (within what the highlights allow) — or, with a `calibration` of
+    this camera (`tryon calibrate`, a ColorChecker under the same light), by the chart: the camera's colours are
+    corrected first and the eye whites are not asked. Raises NoSkinError when `samples` is empty.
     """
     if not samples:
         raise NoSkinError("no frame with a measurable face")
-    references = [s.reference_linear for s in samples if s.reference_linear is not None]
     raw_skin = np.median(np.stack([s.skin_linear for s in samples]), axis=0)
-    highlight = float(np.median([s.highlight_linear for s in samples]))
-    light = _light_correction(references, raw_skin, highlight)
+    raw_lips = np.median(np.stack([s.lip_linear for s in samples]), axis=0)
+    if calibration is not None:
+        raw_skin, raw_lips = calibration.correct_linear(raw_skin), calibration.correct_linear(raw_lips)
+        light = _LightCorrection(np.ones(3), 1.0, 1.0, ())
+    else:
+        references = [s.reference_linear for s in samples if s.reference_linear is not None]
+        highlight = float(np.median([s.highlight_linear for s in samples]))
+        light = _light_correction(references, raw_skin, highlight)
     gains, exposure, factors = light.gains, light.exposure, list(light.factors)
     skin_linear = raw_skin * gains
-    lip_linear = np.median(np.stack([s.lip_linear for s in samples]), axis=0) * gains
+    lip_linear = raw_lips * gains
     skin_lab = linear_to_lab(skin_linear)
     lip_lab = linear_to_lab(lip_linear)
 
@@ -414,7 +424,10 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
         factor = float(np.clip(pixels / _SMALL_FACE_SKIN_PIXELS, 0.5, 1.0))
         factors.append((factor, "the face is small in the picture"))
     if len(samples) >= 3:
-        itas = [_ita(linear_to_lab(s.skin_linear * gains)) for s in samples]
+        frame_skins = [
+            s.skin_linear if calibration is None else calibration.correct_linear(s.skin_linear) for s in samples
+        ]
+        itas = [_ita(linear_to_lab(skin * gains)) for skin in frame_skins]
         wobble = float(np.std(itas))
         if wobble > 3:
             factors.append((float(np.clip(1.0 - (wobble - 3) / 15, 0.4, 1.0)), "the light changed while measuring"))
@@ -439,6 +452,7 @@ def measure_face(samples: Sequence[FaceSample]) -> FaceColours:
         frames=len(samples),
         exposure_gain=exposure,
         white_balance=(float(gains[0] / exposure), float(gains[1] / exposure), float(gains[2] / exposure)),
+        calibration=None if calibration is None else f"{calibration.camera}, {calibration.created}",
     )
 
 

@@ -25,9 +25,16 @@ from tryon.errors import TryonError
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from tryon.calibration import load_calibration
+
+    if args.true_colours and args.calibration is None:
+        raise TryonError("--true-colours needs --calibration FILE (made by `tryon calibrate`)")
+    calibration = load_calibration(args.calibration) if args.calibration else None
     from ui.app import run_app
 
-    return run_app(source=args.source, catalog_dirs=args.catalog or ())
+    return run_app(
+        source=args.source, catalog_dirs=args.catalog or (), calibration=calibration, true_colours=args.true_colours
+    )
 
 
 def _cmd_kiosk(args: argparse.Namespace) -> int:
@@ -85,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--shade", required=True, help="shade id (see `tryon shades`)")
     render.add_argument("--intensity", type=intensity_arg, default=1.0, help="0 to 1 (default 1)")
     render.add_argument("--compare", action="store_true", help="save before and after side by side")
+    render.add_argument(
+        "--calibration", type=Path, help="the camera's colour calibration: correct the photo to true colours first"
+    )
     render.add_argument("-o", "--output", type=Path, required=True, help="output .png or .jpg")
     render.set_defaults(run=picture_commands.cmd_render)
 
@@ -193,7 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     advise.add_argument("image", type=Path)
     advise.add_argument("--json", action="store_true", help="print the measurement and picks as JSON")
     advise.add_argument("--count", type=int_in_range(1, 20), default=6, help="how many picks (default 6)")
+    advise.add_argument("--calibration", type=Path, help="this camera's colour calibration (tryon calibrate)")
     advise.set_defaults(run=advice_commands.cmd_advise)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="measure a camera's colours on a ColorChecker Classic (24 patches) for true colours"
+    )
+    calibrate.add_argument("image", type=Path, nargs="?", help="a picture of the chart, taken with that camera")
+    calibrate.add_argument("--camera", help="instead: take the chart from this camera (index, stream URL or video)")
+    calibrate.add_argument("--name", help="the camera's name, kept in the file (default: the picture's or camera's)")
+    calibrate.add_argument(
+        "-o", "--output", type=Path, default=Path("calibration.json"), help="default calibration.json"
+    )
+    calibrate.set_defaults(run=advice_commands.cmd_calibrate)
 
     serve = commands.add_parser(
         "serve", parents=[catalog_option], help="the phone page: try shades live with the phone's own camera"
@@ -255,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = commands.add_parser("app", parents=[catalog_option], help="open the desktop try-on app")
     app.add_argument("--source", default=None, help="camera index, video file or stream URL (default: camera 0)")
+    app.add_argument("--calibration", type=Path, help="the camera's colour calibration (tryon calibrate): for advice")
+    app.add_argument(
+        "--true-colours", action="store_true", help="with --calibration: show and save frames in true colours"
+    )
     app.set_defaults(run=_cmd_app)
     return parser
 

@@ -20,6 +20,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     check_output(args.output, suffixes=IMAGE_SUFFIXES, inputs=[args.image])
     shade = shade_library(args).get(args.shade)
     frame = read_image(args.image)
+    if args.calibration is not None:
+        from tryon.calibration import load_calibration
+
+        frame = load_calibration(args.calibration).correct_frame(frame)
     with Pipeline(mode="image") as pipeline:
         result = pipeline.process(frame, shade, intensity=args.intensity)
     if not result.faces_found:

@@ -41,6 +41,8 @@ class KioskConfig:
     analytics_db: str = ""
     device_id: str = ""
     retention_days: float = 365.0
+    calibration: str = ""  # the camera's colour calibration file (tryon calibrate), beside the config or absolute
+    true_colours: bool = False  # with a calibration: show and save frames in the chart's true colours
 
     @property
     def share_host_port(self) -> tuple[str, int]:
@@ -151,10 +153,22 @@ def parse_config(path: Path, values: dict[str, Any]) -> KioskConfig:
                 value = str((path.parent / value).resolve())  # a file beside the config
             if key == "device_id" and len(value) > 64:
                 raise _problem(path, key, "must be at most 64 characters")
-        elif key in ("far_faces", "analytics"):
+        elif key == "calibration":
+            from tryon.calibration import CalibrationError, load_calibration
+
+            if not isinstance(value, str) or not value:
+                raise _problem(path, key, f'must be a file path in quotes, e.g. "calibration.json", got {value!r}')
+            value = str((path.parent / value).resolve())
+            try:
+                load_calibration(Path(value))
+            except CalibrationError as exc:
+                raise _problem(path, key, str(exc)) from None
+        elif key in ("far_faces", "analytics", "true_colours"):
             if not isinstance(value, bool):
                 raise _problem(path, key, f"must be true or false, got {value!r}")
         clean[key] = value
+    if clean.get("true_colours") and not clean.get("calibration"):
+        raise _problem(path, "true_colours", 'needs calibration = "FILE" (made by `tryon calibrate`)')
     return KioskConfig(**clean)
 
 

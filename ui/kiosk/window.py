@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QThread, QTimer, Signal, Slot
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from tryon.advisor.advice import Advice
 from tryon.analytics.recorder import Recorder, ShopperEvents
+from tryon.calibration import load_calibration
 from tryon.catalog.library import ShadeLibrary
 from tryon.catalog.model import Shade
 from tryon.media.compose import Look, compose_picture, faces_box, focus_crop, shade_caption
@@ -278,7 +280,15 @@ class KioskWindow(QWidget):
     # ----- worker
     def _start_worker(self) -> None:
         options = {"max_faces": self.config.max_faces, "far_faces": self.config.far_faces}
-        self.worker = Worker(self.config.camera, demo_fps=self._demo_fps, max_retry_s=30.0, pipeline_options=options)
+        calibration = load_calibration(Path(self.config.calibration)) if self.config.calibration else None
+        self.worker = Worker(
+            self.config.camera,
+            demo_fps=self._demo_fps,
+            max_retry_s=30.0,
+            pipeline_options=options,
+            calibration=calibration,
+            true_colours=self.config.true_colours,
+        )
         self.thread = thread_for(self.worker, self)
         self.worker.frame_ready.connect(self.on_frame)
         self.worker.status.connect(self.on_status)
