@@ -2,8 +2,9 @@
 
     .venv/bin/python docs/make_advisor_pictures.py docs/img
 
-Faces: `skimage.data.astronaut()` (NASA) and the White House portraits in docs/faces (see its README). Prints
-each face's measurement and picks (the numbers quoted in docs/advisor.md).
+Faces: `skimage.data.astronaut()` (NASA), the White House portraits and three of the tones set's Congress
+portraits (a deep, a medium and a light face) in docs/faces (see its README). Prints each face's measurement
+and picks (the numbers quoted in docs/advisor.md).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def main(out_dir: Path) -> None:
         "astronaut": np.ascontiguousarray(data.astronaut()),
         "obama_2012": read_image(FACES / "obama_2012.jpg"),
         "biden_2013": read_image(FACES / "biden_2013.jpg"),
+        "deep_clarke": read_image(FACES / "C001067_yvette-clarke.jpg"),
+        "medium_waters": read_image(FACES / "W000187_maxine-waters.jpg"),
+        "light_ayotte": read_image(FACES / "A000368_kelly-ayotte.jpg"),
     }
     with Pipeline(mode="image") as pipeline:
         for name, image in portraits.items():

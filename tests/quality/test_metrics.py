@@ -71,6 +71,10 @@ def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys)
         for key in ("image", "lips_mask", "mouth_mask"):
             shutil.copy(eval_dir / entry[key], tmp_path / entry[key])
     (tmp_path / "manifest.json").write_text(json.dumps(picked))
+    # Skin-tone groups for the set (by file name, as ../shared/tones has them): scores per group too.
+    groups = {"celebamaskhq_demo_0": "light", "celebamaskhq_d63d2aa0": "light", "wflw_12": "medium"}
+    rows = [f"{Path(e['image']).name},{groups[e['name']]}" for e in picked]
+    (tmp_path / "groups.csv").write_text("file,group\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "report.json"
     overlays = tmp_path / "build" / "overlays"
     argv = ["eval", "--faces", str(tmp_path), "--json", str(out), "--overlays", str(overlays), "--worst", "2"]
@@ -80,7 +84,12 @@ def test_eval_end_to_end_on_a_small_copy(eval_dir: Path, tmp_path: Path, capsys)
     assert 0.6 < report["mean_iou"] <= 1.0
     assert {"median_iou", "mean_boundary_f", "mean_teeth_spill", "mean_skin_spill", "mean_texture_corr"} <= set(report)
     assert [f["name"] for f in report["faces"]] == [e["name"] for e in picked]
-    assert "celebamaskhq_demo_0" in capsys.readouterr().out
+    assert {group: row["n"] for group, row in report["per_group"].items()} == {"light": 2, "medium": 1}
+    light = [f["iou"] for f in report["faces"] if groups[f["name"]] == "light"]
+    assert report["per_group"]["light"]["mean_iou"] == pytest.approx(sum(light) / 2)
+    printed = capsys.readouterr().out
+    assert "celebamaskhq_demo_0" in printed
+    assert "medium     1 faces, 1 found" in printed
     worst_two = [row["name"] for row in sorted(report["faces"], key=lambda row: row["iou"])[:2]]
     written = sorted(overlays.glob("*.png"))
     assert [p.name for p in written] == [f"01_{worst_two[0]}.png", f"02_{worst_two[1]}.png"]

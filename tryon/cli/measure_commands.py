@@ -65,6 +65,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             )
     summary = report.to_json()
     print("  ".join(f"{k} {summary[k]:.3f}" if isinstance(summary[k], float) else f"{k} {summary[k]}" for k in keys))
+    for group, row in summary["per_group"].items():  # the set has a groups.csv
+        print(
+            f"  {group:<8} {row['n']:>3} faces, {row['found']} found: IoU {fmt(row['mean_iou'])}  "
+            f"BF {fmt(row['mean_boundary_f'])}  teeth {fmt(row['mean_teeth_spill'])}  "
+            f"skin {fmt(row['mean_skin_spill'])}"
+        )
     write_json(summary, args.json)
     if args.overlays is not None:
         from tryon.quality.eval import write_overlays

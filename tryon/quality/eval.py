@@ -75,6 +75,23 @@ class EvalReport:
     faces_dir: str
     faces: tuple[FaceScore, ...]
     colour_fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # face name → skin-tone group, from the set's groups.csv
+
+    def per_group(self) -> dict[str, dict[str, Any]]:
+        """Per skin-tone group of `groups` (none without a groups.csv): faces, found, mean IoU, boundary F and
+        spill — whether the lips are found and painted as well on every skin tone."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in sorted(set(self.groups.values())):
+            mine = [face for face in self.faces if self.groups.get(face.name) == group]
+            out[group] = {
+                "n": len(mine),
+                "found": sum(face.found for face in mine),
+                "mean_iou": _mean([face.iou for face in mine]),
+                "mean_boundary_f": _mean([face.boundary_f for face in mine]),
+                "mean_teeth_spill": _mean([face.teeth_spill for face in mine]),
+                "mean_skin_spill": _mean([face.skin_spill for face in mine]),
+            }
+        return out
 
     @property
     def n(self) -> int:
@@ -127,12 +144,23 @@ class EvalReport:
             "mean_texture_corr": self.mean_texture_corr,
             "faces": [asdict(face) for face in self.faces],
             "colour_fidelity": self.colour_fidelity,
+            "per_group": self.per_group(),
         }
 
 
 def evaluate(faces_dir: Path) -> EvalReport:
-    """Score the engine on every face of an eval folder (the layout of ../shared/eval)."""
+    """Score the engine on every face of an eval folder (the layout of ../shared/eval); with a `groups.csv`
+    there (`file,group`, as `tryon eval --tones` reads), the scores are also given per skin-tone group."""
+    from tryon.quality.tones import read_groups
+
     entries = manifest_entries(faces_dir)
+    groups: dict[str, str] = {}
+    if (Path(faces_dir) / "groups.csv").is_file():
+        by_file = dict(read_groups(faces_dir))
+        for entry in entries:
+            group = by_file.get(Path(str(entry["image"])).name) or by_file.get(str(entry["name"]))
+            if group is not None:
+                groups[str(entry["name"])] = group
     rows: list[FaceScore] = []
     fidelity: list[FidelitySample] = []
     with FaceLandmarker(mode="image") as landmarker:
@@ -141,7 +169,8 @@ def evaluate(faces_dir: Path) -> EvalReport:
             masks = tuple(lip_mask(face.image, found) for found in landmarker.detect(face.image))
             rows.append(score_face(face, masks))
             fidelity += colour_fidelity_samples(face, masks)
-    return EvalReport(faces_dir=str(faces_dir), faces=tuple(rows), colour_fidelity=summarise_fidelity(fidelity))
+    fidelity_summary = summarise_fidelity(fidelity)
+    return EvalReport(faces_dir=str(faces_dir), faces=tuple(rows), colour_fidelity=fidelity_summary, groups=groups)
 
 
 # Colour fidelity: each finish at full coverage in three swatch colours that span the catalogs
