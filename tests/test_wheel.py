@@ -32,8 +32,14 @@ def test_wheel_carries_the_model_the_catalogs_and_the_demo_face(wheel: Path) -> 
     for shipped in ("models/face_landmarker.task", "assets/demo/astronaut.png", "assets/shades/nova-stardust.json"):
         assert f"tryon/_bundled/{shipped}" in names
     assert "tryon/catalog/shade_catalog.schema.json" in names
+    assert "tryon/advisor/reference_faces.json" in names  # the report's skin-depth section reads it
     # The browser engine: its page, its constants and the vendored MediaPipe WebAssembly (phone_app checks them).
-    for served in ("tryon-lipstick.js", "engine/constants.json", "vendor/tasks-vision/vision_wasm_internal.wasm"):
+    for served in (
+        "tryon-lipstick.js",
+        "engine/constants.json",
+        "engine/squares.js",
+        "vendor/tasks-vision/vision_wasm_internal.wasm",
+    ):
         assert f"tryon/web/static/{served}" in names
     assert "ui/app.py" in names
     assert not any(name.startswith("tests/") for name in names)
