@@ -115,3 +115,22 @@ def test_the_kiosk_ends_cleanly_on_a_signal(signum: int, moment_s: float, tmp_pa
         assert not events or events[-1] == "session_end"  # a shopper's session, if one began, was ended
     with socket.socket() as probe:  # the share server is gone with the kiosk
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+# The program's own modules being imported when the request comes (tryon.cli imports its commands before `main`
+# can handle anything): a CI run on a busy machine caught SIGINT there, 0.3 s into `tryon video` — a traceback out
+# of `from tryon.cli import (...)` and exit −2.
+_SIGNAL_WHILE_IMPORTING = """
+import os, signal, sys
+sys.argv = ["tryon", "shades"]
+import tryon.cli  # run as the `tryon` program: from here a stop request is held
+os.kill(os.getpid(), {signum})  # as if it came while the commands were still being imported
+sys.exit(tryon.cli.main())
+"""
+
+
+@pytest.mark.parametrize("signum", SIGNALS)
+def test_a_signal_while_the_program_imports_its_commands_ends_it_cleanly(signum: int, processes) -> None:  # noqa: ANN001
+    process = processes.start([sys.executable, "-c", _SIGNAL_WHILE_IMPORTING.format(signum=int(signum))])
+    assert _assert_clean_exit(process, signum) == 128 + signum
+    assert process.stdout == ""  # stopped before the command ran

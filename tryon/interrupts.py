@@ -51,6 +51,7 @@ class _State:
         self.holds = 0
         self.pending: int | None = None
         self.raised = False
+        self.before_start: dict[int, Any] | None = None  # the handlers `hold_from_start` replaced
 
 
 _state = _State()
@@ -87,6 +88,29 @@ def _import_holding_requests(*args: Any, **kwargs: Any) -> Any:
             _raise_pending()
 
 
+def _record(signum: int, _frame: object) -> None:
+    if _state.pending is None:
+        _state.pending = signum
+
+
+def hold_from_start() -> None:
+    """For a program's first module (`tryon.cli` run as `tryon` or `python -m tryon.cli`): from now until
+    `handled()` begins, a stop request is only recorded; `handled()` keeps it, and `raise_pending()` raises it
+    where the program can unwind. Without this, Ctrl-C while the program's own modules are still being imported
+    (before `handled()`) ends in Python's default: a traceback out of an import, exit −2. Main thread only."""
+    if _state.installed or _state.before_start is not None or threading.current_thread() is not threading.main_thread():
+        return
+    _state.before_start = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _record)
+
+
+def raise_pending() -> None:
+    """Raise a stop request recorded before `handled()` began (see `hold_from_start`); nothing when none is."""
+    if _state.installed and _state.holds == 0:
+        _raise_pending()
+
+
 @contextmanager
 def handled(*, final: bool = False) -> Iterator[None]:
     """Within: SIGINT and SIGTERM raise `Interrupted`, held during imports and `held()` blocks.
@@ -98,8 +122,10 @@ def handled(*, final: bool = False) -> Iterator[None]:
     if _state.installed or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
-    _state.installed, _state.holds, _state.pending, _state.raised = True, 0, None, False
+    previous = _state.before_start or {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    early = _state.pending if _state.before_start is not None else None  # recorded since `hold_from_start`
+    _state.before_start = None
+    _state.installed, _state.holds, _state.pending, _state.raised = True, 0, early, False
     builtins.__import__ = _import_holding_requests
     for signum in STOP_SIGNALS:
         signal.signal(signum, _on_signal)

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tryon import interrupts
-from tryon.cli import (
+
+# Run as the program (`tryon`, `python -m tryon.cli`; not imported by tests or other code): a stop request from
+# here on is held until `main` can raise it where it unwinds, even while the commands below are being imported.
+if sys.argv[:1] == ["-m"] or Path(sys.argv[0]).name == "tryon":
+    interrupts.hold_from_start()
+
+from tryon.cli import (  # noqa: E402 - after the hold above, on purpose
     advice_commands,
     analytics_commands,
     catalog_commands,
@@ -295,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     with interrupts.handled(final=argv is None):
         try:
+            interrupts.raise_pending()  # a stop request that came while the program was starting
             args = build_parser().parse_args(argv)
             return int(args.run(args))
         except TryonError as exc:

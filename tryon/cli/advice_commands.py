@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tryon.cli.common import shade_library
 from tryon.errors import TryonError
 from tryon.files import check_output
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def cmd_advise(args: argparse.Namespace) -> int:
@@ -91,6 +93,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _camera_still(spec: str, frames: int = 15) -> np.ndarray:
     """The mean of `frames` frames from camera `spec` (index, stream URL or video file): less noise on the
     patches. Raises SourceError when the camera cannot be opened or stops."""
+    import numpy as np
+
     from tryon.media.sources import CaptureSource
 
     source = CaptureSource(spec)
