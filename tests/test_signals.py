@@ -134,3 +134,12 @@ def test_a_signal_while_the_program_imports_its_commands_ends_it_cleanly(signum:
     process = processes.start([sys.executable, "-c", _SIGNAL_WHILE_IMPORTING.format(signum=int(signum))])
     assert _assert_clean_exit(process, signum) == 128 + signum
     assert process.stdout == ""  # stopped before the command ran
+
+
+def test_the_program_starts_without_numpy_opencv_or_qt(processes) -> None:  # noqa: ANN001
+    """`import tryon.cli` stays light: every ms before `main` runs is a ms in which a stop request can only be held,
+    and `tryon --help` or a mistyped option should answer at once. (A top-level numpy import once added 0.2 s.)"""
+    script = "import sys, tryon.cli; print(sorted({'numpy', 'cv2', 'PySide6', 'mediapipe'} & set(sys.modules)))"
+    result = processes.run([sys.executable, "-c", script], timeout_s=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
