@@ -31,9 +31,8 @@ def blank_clip(folder: Path) -> Path:
     return clip
 
 
-@pytest.fixture
-def kiosk(qtbot, clock) -> Iterator[KioskWindow]:  # noqa: ANN001
-    config = KioskConfig(exit_pin="4071", camera="demo", idle_reset_s=30, pin_lockout_s=60)
+def open_kiosk(qtbot, clock, config: KioskConfig) -> KioskWindow:  # noqa: ANN001
+    """A running kiosk window for `config`, its share server on 127.0.0.1; end it with `exit_kiosk()`."""
     store = ShareStore(ttl_s=config.link_ttl_s, clock=clock)
     server = ShareServer(store, "127.0.0.1", 0, clock=clock)
     server.start()
@@ -42,6 +41,12 @@ def kiosk(qtbot, clock) -> Iterator[KioskWindow]:  # noqa: ANN001
     window.resize(1280, 800)
     window.show()
     window.start()
+    return window
+
+
+@pytest.fixture
+def kiosk(qtbot, clock) -> Iterator[KioskWindow]:  # noqa: ANN001
+    window = open_kiosk(qtbot, clock, KioskConfig(exit_pin="4071", camera="demo", idle_reset_s=30, pin_lockout_s=60))
     yield window
     window.exit_kiosk()
 
@@ -244,7 +249,7 @@ def test_a_good_config_keeps_its_values(tmp_path: Path) -> None:
 def test_a_calibrated_kiosk_shows_true_colours_and_measures_with_the_chart(qtbot, clock, tmp_path: Path) -> None:  # noqa: ANN001
     """calibration = FILE (a chart under a warm shop light) with true_colours: every frame the shopper sees is
     corrected (bluer than the camera's warm frame), and For you measures against the chart."""
-    from tests.test_calibration import chart_picture
+    from tests.charts import chart_picture
     from tryon.calibration import calibrate
 
     calibrate(chart_picture((1.3, 1.0, 0.6)), "shop camera").save(tmp_path / "shop.json")
@@ -253,14 +258,7 @@ def test_a_calibrated_kiosk_shows_true_colours_and_measures_with_the_chart(qtbot
     path.write_text(text, encoding="utf-8")
     config = load_config(path)
     assert config.calibration == str((tmp_path / "shop.json").resolve())
-    store = ShareStore(ttl_s=config.link_ttl_s, clock=clock)
-    server = ShareServer(store, "127.0.0.1", 0, clock=clock)
-    server.start()
-    window = KioskWindow(load_library(), config, share_server=server, store=store, clock=clock)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.start()
+    window = open_kiosk(qtbot, clock, config)
     try:
         qtbot.waitUntil(lambda: _session_started(window), timeout=20_000)
         from tryon.media.sources import DemoSource
