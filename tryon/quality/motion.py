@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from tryon.engine.face import Face
+from tryon.engine.flow import PoseCarrier
 from tryon.engine.landmarks import lips_at_rest
 from tryon.engine.pipeline import Pipeline
 from tryon.engine.smoothing import LandmarkSmoother, OneEuroParams
@@ -158,7 +159,8 @@ def motion_frames(
 @dataclass(frozen=True)
 class MotionTrace:
     """One motion run through the raw (unsmoothed) VIDEO-mode landmarker: per scored frame its timestamp, the faces
-    found and the true lip points; smoothing is applied afterwards (`score_trace`), so filters compare on the very
+    found, the same faces with their pose carried by optical flow (`carried`, the engine's first filter step) and
+    the true lip points; the One-Euro step is applied afterwards (`score_trace`), so filters compare on the very
     same landmarks."""
 
     motion: Motion
@@ -167,6 +169,7 @@ class MotionTrace:
     timestamps_ms: tuple[int, ...]
     faces: tuple[tuple[Face, ...], ...]
     truths: tuple[np.ndarray, ...]
+    carried: tuple[tuple[Face, ...], ...] = ()
 
 
 def trace_motion(
@@ -188,26 +191,27 @@ def trace_motion(
         return None
     lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
     frames = _WARM_UP_FRAMES + int(seconds * FPS)
-    stamps, faces, truths = [], [], []
+    stamps, faces, truths, carried = [], [], [], []
+    carrier = PoseCarrier()
     with Pipeline(mode="video", smoothing=False, max_faces=1) as pipeline:
         moving = motion_frames(scene, motion, frames, lip_radius, noise_sigma=noise_sigma, exposure_s=exposure_s)
         for timestamp_ms, frame, matrix in moving:
             stamps.append(timestamp_ms)
             faces.append(pipeline.process(frame, None, timestamp_ms=timestamp_ms).faces)
+            carried.append(carrier.update(frame, faces[-1]))
             truths.append(rest @ matrix[:, :2].T + matrix[:, 2])
     mouth_width = float(np.linalg.norm(rest[0] - rest[10]))
-    return MotionTrace(motion, name, mouth_width, tuple(stamps), tuple(faces), tuple(truths))
+    return MotionTrace(motion, name, mouth_width, tuple(stamps), tuple(faces), tuple(truths), tuple(carried))
 
 
-def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None) -> MotionScore:
-    """The lip error of `trace` with landmarks smoothed by `smoothing` (None: raw), over the frames after the
-    warm-up."""
+def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, pose_flow: bool = False) -> MotionScore:
+    """The lip error of `trace` with landmarks smoothed by `smoothing` (None: raw) — after the optical-flow pose
+    step with `pose_flow` — over the frames after the warm-up."""
     smoother = LandmarkSmoother(smoothing) if smoothing is not None else None
     errors, shown = [], []
     missed = 0
-    for index, (timestamp_ms, faces, truth) in enumerate(
-        zip(trace.timestamps_ms, trace.faces, trace.truths, strict=True)
-    ):
+    found = trace.carried if pose_flow else trace.faces
+    for index, (timestamp_ms, faces, truth) in enumerate(zip(trace.timestamps_ms, found, trace.truths, strict=True)):
         if smoother is not None:
             faces = smoother.update(faces, timestamp_ms)
         if index < _WARM_UP_FRAMES:
@@ -314,7 +318,13 @@ def report_json(scores: Sequence[MotionScore], acquisitions: Sequence[Acquisitio
 
 # The landmark filter before issue 26: tuned on still faces only (lag 5-15 px at 120-400 px/s).
 PREVIOUS_SMOOTHING = OneEuroParams(min_cutoff_hz=1.0, beta=0.02, derivative_cutoff_hz=1.0, deadband_px=0.25)
-FILTERS: dict[str, OneEuroParams | None] = {"before": PREVIOUS_SMOOTHING, "raw": None, "now": OneEuroParams()}
+# label → (One-Euro parameters or None for none, whether the optical-flow pose step runs first)
+FILTERS: dict[str, tuple[OneEuroParams | None, bool]] = {
+    "before": (PREVIOUS_SMOOTHING, False),
+    "raw": (None, False),
+    "euro": (OneEuroParams(), False),  # session 7's filter: One-Euro re-tuned for motion, no flow
+    "now": (OneEuroParams(), True),
+}
 ACQUISITION_WIDTHS_PX = (100.0, 150.0, 200.0, 300.0, 400.0)
 
 
@@ -389,7 +399,9 @@ def evaluate_motion(
                 else None
             )
             if trace is not None:
-                scores += [(label, score_trace(trace, params)) for label, params in FILTERS.items()]
+                scores += [
+                    (label, score_trace(trace, params, pose_flow=flow)) for label, (params, flow) in FILTERS.items()
+                ]
             done += 1
             if progress is not None:
                 progress(done, steps)
