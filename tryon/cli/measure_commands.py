@@ -322,6 +322,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "landmarks_ms_p50",
         "mask_ms_p50",
         "render_ms_p50",
+        "smoothing_ms_p50",
         "naive_ms_p50",
         "render_vs_naive",
         "render_into_copy_vs_naive",

@@ -45,7 +45,8 @@ def _percentiles(samples_ms: list[float]) -> Percentiles:
 class ResolutionBench:
     """Every stage at one frame size (`size_wh` px): landmarks per frame over `frames` frames of the demo
     face; mask, render (per finish, in place; satin is `render_ms`), render into a frame copy, mask +
-    render, the naive blend per call; the whole pipeline per frame and its fps; PNG/JPEG export."""
+    render, the naive blend per call; the whole pipeline per frame, its landmark filtering stage (optical-flow
+    pose + One-Euro, `smoothing_ms`) and its fps; PNG/JPEG export."""
 
     size_wh: tuple[int, int]
     frames: int
@@ -57,6 +58,7 @@ class ResolutionBench:
     mask_plus_render_ms: Percentiles
     naive_ms: Percentiles
     pipeline_ms: Percentiles
+    smoothing_ms: Percentiles
     pipeline_fps: float
     export_png_ms: Percentiles
     export_jpeg_ms: Percentiles
@@ -90,6 +92,7 @@ class BenchReport:
             "landmarks_ms_p50": hd.landmarks_ms.p50,
             "mask_ms_p50": hd.mask_ms.p50,
             "render_ms_p50": hd.render_ms.p50,
+            "smoothing_ms_p50": hd.smoothing_ms.p50,
             "naive_ms_p50": naive,
             "render_vs_naive": hd.render_ms.p50 / naive,
             "render_into_copy_vs_naive": hd.render_into_copy_ms.p50 / naive,
@@ -168,13 +171,14 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
     naive_ms = _percentiles(_time(lambda: naive_blend(frame, face.lips_outer, satin), repeats))
 
     with Pipeline(mode="video", max_faces=1) as pipeline:
-        total_ms = []
+        total_ms, smoothing_ms = [], []
         shade = shades["gloss"]
         for i in range(frames):
             clip_frame = demo.frame(i)
             start = time.perf_counter()
-            pipeline.process(clip_frame, shade, intensity=0.9, timestamp_ms=i * 33, in_place=True)
+            result = pipeline.process(clip_frame, shade, intensity=0.9, timestamp_ms=i * 33, in_place=True)
             total_ms.append((time.perf_counter() - start) * 1000)
+            smoothing_ms.append(result.timings.smoothing_ms)
     pipeline_fps = 1000.0 / float(np.mean(total_ms[5:]))
     exports = max(3, repeats // 20)
     with tempfile.TemporaryDirectory() as folder:
@@ -197,6 +201,7 @@ def bench_resolution(size_wh: tuple[int, int], *, frames: int, repeats: int = 20
         mask_plus_render_ms=mask_plus_render_ms,
         naive_ms=naive_ms,
         pipeline_ms=_percentiles(total_ms[5:]),
+        smoothing_ms=_percentiles(smoothing_ms[5:]),
         pipeline_fps=pipeline_fps,
         export_png_ms=export_png_ms,
         export_jpeg_ms=export_jpeg_ms,
