@@ -1,6 +1,6 @@
 """The moving-lips strip in docs/img: the astronaut (`skimage.data.astronaut()`, public domain) sliding at 400 px/s
-over a 1280×720 canvas, Ruby Hour on the lips, with the landmark filter before issue 26 (top) and now (bottom); a
-thin green line is where the lips really are.
+over a 1280×720 canvas, Ruby Hour on the lips, with the landmark filter before issue 26 (top) and now — the
+optical-flow pose step and the re-tuned One-Euro filter — (bottom); a thin green line is where the lips really are.
 
     .venv/bin/python docs/make_motion_strip.py docs/img
 """
@@ -27,7 +27,7 @@ CROP_WH = (180, 110)
 ZOOM = 2
 
 
-def strip(photo: np.ndarray, params: OneEuroParams, label: str) -> np.ndarray:
+def strip(photo: np.ndarray, params: OneEuroParams, label: str, *, pose_flow: bool) -> np.ndarray:
     with FaceLandmarker(mode="image") as landmarker:
         face = landmarker.detect(photo)[0]
     scene = MovingScene(photo, face, 240.0)
@@ -35,7 +35,8 @@ def strip(photo: np.ndarray, params: OneEuroParams, label: str) -> np.ndarray:
     rest = lips_at_rest(scene.frame(np.eye(2, 3)))[: len(LIPS_OUTER)]  # the outer contour, as the tiles outline it
     tiles = []
     shade = load_library().get("mv-ruby-hour")
-    with Pipeline(mode="video", smoothing_params=params, max_faces=1) as pipeline:
+    flow = {} if pose_flow else {"pose_flow": None}
+    with Pipeline(mode="video", smoothing_params=params, max_faces=1, **flow) as pipeline:
         for index, (timestamp_ms, frame, matrix) in enumerate(
             motion_frames(scene, motion, max(SHOWN) + 1, 60.0, noise_sigma=2.0)
         ):
@@ -58,8 +59,10 @@ def strip(photo: np.ndarray, params: OneEuroParams, label: str) -> np.ndarray:
 
 def main(out_dir: Path) -> None:
     photo = np.ascontiguousarray(data.astronaut())
-    before = strip(photo, PREVIOUS_SMOOTHING, "before: the filter tuned on still faces (lipstick trails the lips)")
-    now = strip(photo, OneEuroParams(), "now: held when still, following when moving")
+    before = strip(
+        photo, PREVIOUS_SMOOTHING, "before: the filter tuned on still faces (lipstick trails the lips)", pose_flow=False
+    )
+    now = strip(photo, OneEuroParams(), "now: pose carried by optical flow, held when still", pose_flow=True)
     save_image(out_dir / "motion_strip.png", np.concatenate([before, now], axis=0))
 
 
