@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tryon.colour import delta_e_2000, linear_to_lab, linear_to_srgb
+from tryon.colour import delta_e_2000, linear_to_lab, linear_to_srgb, srgb_encode
 from tryon.errors import TryonError
+from tryon.files import write_text
 
 FORMAT = 1
 PATCH_NAMES = (
@@ -63,8 +64,7 @@ class Calibration:
 
     def correct_linear(self, linear_rgb: np.ndarray) -> np.ndarray:
         """Linear-light RGB (..., 3), as decoded with the sRGB curve, → corrected linear sRGB (..., 3), float64."""
-        v = np.clip(np.asarray(linear_rgb, dtype=np.float64), 0.0, 1.0)
-        encoded = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)  # back to the camera's values
+        encoded = srgb_encode(linear_rgb)  # back to the camera's values
         return np.asarray(np.power(encoded, self.gamma) @ self.matrix, dtype=np.float64)
 
     def correct_frame(self, frame: np.ndarray) -> np.ndarray:
@@ -87,10 +87,10 @@ class Calibration:
         }
 
     def save(self, path: Path) -> Path:
+        """Write the JSON file atomically (a failed write keeps the previous calibration); returns `path`."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        return path
+        return write_text(path, json.dumps(self.to_json(), indent=2) + "\n")
 
 
 def load_calibration(path: Path) -> Calibration:

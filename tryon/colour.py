@@ -70,11 +70,16 @@ def srgb_to_linear(rgb_u8: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Linear-light values, any float → sRGB-encoded float64 in [0, 1], clipped to [0, 1] first (the IEC 61966-2-1
+    transfer curve; `linear_to_srgb` without the 8-bit step)."""
+    v = np.clip(np.asarray(linear, dtype=np.float64), 0.0, 1.0)
+    return np.asarray(np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055), dtype=np.float64)
+
+
 def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     """Linear-light RGB (..., 3), any float → sRGB uint8, clipped to [0, 1] first (over-exposure saturates)."""
-    v = np.clip(np.asarray(linear, dtype=np.float64), 0.0, 1.0)
-    encoded = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
-    return np.round(encoded * 255.0).astype(np.uint8)
+    return np.round(srgb_encode(linear) * 255.0).astype(np.uint8)
 
 
 def linear_to_lab(linear: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from tryon.advisor.measure import NoSkinError, depth_name, measure_face, sample_face
 from tryon.errors import TryonError
+from tryon.files import write_text
 
 GROUPS = ("deep", "medium", "light")
 # The six ITA° classes from dark to very light, and which of them each by-eye group spans.
@@ -202,8 +203,7 @@ def write_reference_faces(folder: Path, path: Path | None = None) -> Path:
         " `python -m tryon.quality.tones ../shared/tones`."
     )
     lines = ",\n".join("  " + json.dumps(face, ensure_ascii=False) for face in faces)
-    path.write_text(f'{{\n "source": {json.dumps(source)},\n "faces": [\n{lines}\n ]\n}}\n', encoding="utf-8")
-    return path
+    return write_text(path, f'{{\n "source": {json.dumps(source)},\n "faces": [\n{lines}\n ]\n}}\n')
 
 
 if __name__ == "__main__":
