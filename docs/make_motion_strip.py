@@ -27,7 +27,7 @@ CROP_WH = (180, 110)
 ZOOM = 2
 
 
-def strip(photo: np.ndarray, params: OneEuroParams, label: str, *, pose_flow: bool) -> np.ndarray:
+def strip(photo: np.ndarray, params: OneEuroParams, label: str, *, flow: bool) -> np.ndarray:
     with FaceLandmarker(mode="image") as landmarker:
         face = landmarker.detect(photo)[0]
     scene = MovingScene(photo, face, 240.0)
@@ -35,8 +35,8 @@ def strip(photo: np.ndarray, params: OneEuroParams, label: str, *, pose_flow: bo
     rest = lips_at_rest(scene.frame(np.eye(2, 3)))[: len(LIPS_OUTER)]  # the outer contour, as the tiles outline it
     tiles = []
     shade = load_library().get("mv-ruby-hour")
-    flow = {} if pose_flow else {"pose_flow": None}
-    with Pipeline(mode="video", smoothing_params=params, max_faces=1, **flow) as pipeline:
+    without_flow = {} if flow else {"flow": None}
+    with Pipeline(mode="video", smoothing_params=params, max_faces=1, **without_flow) as pipeline:
         for index, (timestamp_ms, frame, matrix) in enumerate(
             motion_frames(scene, motion, max(SHOWN) + 1, 60.0, noise_sigma=2.0)
         ):
@@ -60,9 +60,9 @@ def strip(photo: np.ndarray, params: OneEuroParams, label: str, *, pose_flow: bo
 def main(out_dir: Path) -> None:
     photo = np.ascontiguousarray(data.astronaut())
     before = strip(
-        photo, PREVIOUS_SMOOTHING, "before: the filter tuned on still faces (lipstick trails the lips)", pose_flow=False
+        photo, PREVIOUS_SMOOTHING, "before: the filter tuned on still faces (lipstick trails the lips)", flow=False
     )
-    now = strip(photo, OneEuroParams(), "now: pose carried by optical flow, held when still", pose_flow=True)
+    now = strip(photo, OneEuroParams(), "now: pose and lips carried by optical flow, held when still", flow=True)
     save_image(out_dir / "motion_strip.png", np.concatenate([before, now], axis=0))
 
 

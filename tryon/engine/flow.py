@@ -1,17 +1,26 @@
-"""Carrying a face's pose from frame to frame by optical flow, to average out MediaPipe's per-frame error.
+"""Carrying a face from frame to frame by optical flow, to average out MediaPipe's per-frame error.
 
 On a moving face, MediaPipe's VIDEO-mode landmarks are 1–5 px off the truth in every frame (docs/quality.md,
 "Moving lips"): not a lag a filter could remove, but an error that changes from frame to frame. The previous
-frame's estimate, carried to this frame by the image's own motion (pyramidal Lucas-Kanade on the face's points,
-one similarity fitted to them with LMedS), is a second, independent reading of where the face is. The two are
-blended **in pose only**: the similarity that would move MediaPipe's points onto the carried ones is applied at
-`PoseFlowParams.carry` of its strength, so the face is placed `carry` of the way towards where the flow says it
-is, and MediaPipe's *shape* — the lips opening, a smile — is kept as it is in every frame: a mouth's own movement
-cannot lag. The pose is read off the face's rigid part only (above the top of the upper lip, eye contours and
-irises left out: they blink and look around), so the mouth and jaw moving does not move it either. (Above the
-nose's base only, the pose's error at the lips grew by a third on rolls: the lips lie far from what it is read
-on.) Where the two readings disagree by more than MediaPipe's error can explain (the flow lost: a hand over the
-face, a cut), the carried pose is dropped and MediaPipe's taken as is.
+frame's estimate, carried to this frame by the image's own motion, is a second, independent reading of where the
+face is. Two steps blend the readings:
+
+1. **The pose.** The face's rigid part (above the top of the upper lip, eye contours and irises left out: they blink
+   and look around) is followed by pyramidal Lucas-Kanade flow and one similarity is fitted to it (LMedS). The
+   similarity that would move MediaPipe's points onto the carried ones is applied at `FlowParams.carry` of its
+   strength: the face is placed that far towards where the flow says it is, MediaPipe's shape kept. (Read above the
+   nose's base only, the pose's error at the lips grew by a third on rolls: the lips lie far from what it is read
+   on.) A disagreement beyond what MediaPipe's error can explain (the flow lost: a hand, a cut) takes MediaPipe's
+   landmarks as they are.
+2. **The lips.** MediaPipe's lip shape is also off, and differently in every frame (most on rolls and zooms, and
+   when the mouth moves). Each lip point of the last estimate, moved by that similarity, is followed further by its
+   own flow, so the lips' own movement — a smile, the mouth opening — is carried too, and the point is placed
+   `lip_carry` of the way there. Where the two readings disagree by more than MediaPipe's usual error
+   (`lip_gate_px_per_100`), or where the point's flow does not match (its patch changed: the mouth opening onto its
+   dark inside, teeth appearing — a residual well above the lips' median, `lip_trust`), MediaPipe's point is taken.
+
+Tuned with `tryon eval --motion`, whose moving mouths (opening, smiling) have a known truth: a blend of the lips'
+*pose* alone (read on the upper lip) lagged a smile by 1.5 px on average; following each point's own flow does not.
 """
 
 from __future__ import annotations
@@ -22,25 +31,35 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from tryon.engine.face import Face
+from tryon.engine.face import LIPS_INNER, LIPS_OUTER, Face
 
 
 @dataclass(frozen=True)
-class PoseFlowParams:
+class FlowParams:
     """`carry`: weight of the flow-carried pose in [0, 1) (0: MediaPipe's as is); a reading whose pose disagrees
     with the carried one by more than `reset_px_per_100` px (mean point distance, per 100 px of face width) starts
     afresh (the flow lost: a hand over the face, a cut in the video; smaller disagreements are MediaPipe's own
     glitches, up to 8 px on a 240 px face in one frame, which the carried pose rides out). `window_px` and
     `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the ~150 followed points
-    tracked than this and the flow is not trusted."""
+    tracked than this and the flow is not trusted.
+
+    The lips: `lip_carry`, the carried lip point's weight (0: the pose step only); it fades as the carried and
+    measured points part (a Gaussian of their distance with σ `lip_gate_px_per_100` per 100 px of face width), and
+    with the point's flow residual relative to the lips' median (full trust up to `lip_trust[0]`, none from
+    `lip_trust[1]`). `lip_levels`: the pyramid depth of that flow, which starts from the pose's motion."""
 
     carry: float = 0.95
     reset_px_per_100: float = 8.0
     window_px: int = 15
     levels: int = 3
     min_tracked: int = 40
+    lip_carry: float = 0.9
+    lip_gate_px_per_100: float = 5.0
+    lip_trust: tuple[float, float] = (1.2, 2.2)
+    lip_levels: int = 2
 
 
+LIPS = np.array(LIPS_OUTER + LIPS_INNER)  # the mesh points of `Face.lip_points`, in that order
 _MARGIN = 0.25  # the flow runs on the faces' box grown by this share of its size on each side
 _CHIN, _FOREHEAD, _UPPER_LIP_TOP = 152, 10, 0  # mesh points: the face's up direction, the rigid part's lower edge
 _EYES = frozenset(
@@ -50,6 +69,8 @@ _EYES = frozenset(
 )
 _NOT_EYES = np.array([i not in _EYES for i in range(478)])
 _FOLLOW_EVERY = 2  # the flow follows every 2nd point of the rigid part (~150 points)
+_LIP_STEP_MAX = 0.1  # a lip point's own flow beyond this share of the face's width from the pose's is a failure
+_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
 
 
 def rigid_part(points: np.ndarray) -> np.ndarray:
@@ -76,6 +97,16 @@ def _apply(points: np.ndarray, scale: float, angle: float, shift: np.ndarray, ce
     return np.asarray((points - centre) @ (scale * rotation).T + centre + shift, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class _Carried:
+    """The last estimate carried to this frame: all points by the pose's similarity (float64 (478, 2)); the lip
+    points (40, 2) followed further by their own flow, with each one's flow residual (inf: not followed)."""
+
+    points: np.ndarray
+    lips: np.ndarray
+    lip_residual: np.ndarray
+
+
 class _Track:
     def __init__(self, points: np.ndarray) -> None:
         self.points = points  # the last estimate, float64 (478, 2)
@@ -84,12 +115,12 @@ class _Track:
         return np.asarray(self.points.mean(axis=0))
 
 
-class PoseCarrier:
-    """Per face, MediaPipe's landmarks placed `carry` of the way to the pose the optical flow carried the last
-    estimate to (see the module's docstring). Faces are matched to the last frame's by position. Video only."""
+class FlowCarrier:
+    """Per face, MediaPipe's landmarks blended with the last estimate carried by optical flow: the pose, then the
+    lips (see the module's docstring). Faces are matched to the last frame's by position. Video only."""
 
-    def __init__(self, params: PoseFlowParams | None = None) -> None:
-        self.params = params or PoseFlowParams()
+    def __init__(self, params: FlowParams | None = None) -> None:
+        self.params = params or FlowParams()
         self._tracks: list[_Track] = []
         self._previous_gray: np.ndarray | None = None
 
@@ -98,7 +129,7 @@ class PoseCarrier:
         self._previous_gray = None
 
     def update(self, frame: np.ndarray, faces: tuple[Face, ...]) -> tuple[Face, ...]:
-        """`faces` found in RGB uint8 `frame`, their poses carried from the last frame where the flow holds."""
+        """`faces` found in RGB uint8 `frame`, blended with where the flow carried them from the last frame."""
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         previous, self._previous_gray = self._previous_gray, gray
         if not faces:
@@ -117,16 +148,16 @@ class PoseCarrier:
                 unmatched.remove(track)
                 carried = self._carry(previous, gray, track.points) if previous is not None else None
             if carried is not None:
-                points = self._blend(points, carried, width, rigid_part(points))
+                points = self._blend(points, carried, width)
                 face = replace(face, points=points.astype(np.float32))
             tracks.append(_Track(points))
             out.append(face)
         self._tracks = tracks
         return tuple(out)
 
-    def _carry(self, previous: np.ndarray, gray: np.ndarray, points: np.ndarray) -> np.ndarray | None:
-        """`points` of `previous` moved to `gray` by one similarity fitted to their optical flow; None when too
-        few of them could be followed."""
+    def _carry(self, previous: np.ndarray, gray: np.ndarray, points: np.ndarray) -> _Carried | None:
+        """`points` of `previous` moved to `gray`: all by one similarity fitted to the rigid part's optical flow,
+        the lips further by their own; None when too few rigid points could be followed."""
         height, width = gray.shape
         followed = np.flatnonzero(rigid_part(points))[::_FOLLOW_EVERY]
         x0, y0 = points.min(axis=0)
@@ -136,18 +167,13 @@ class PoseCarrier:
         right, bottom = min(width, int(x1 + grow_x) + 1), min(height, int(y1 + grow_y) + 1)
         if right - left < 16 or bottom - top < 16:
             return None
+        before, after = previous[top:bottom, left:right], gray[top:bottom, left:right]
         offset = np.array([left, top], dtype=np.float64)
-        start = (points[followed] - offset).astype(np.float32).reshape(-1, 1, 2)
+        local = points - offset
+        start = local[followed].astype(np.float32).reshape(-1, 1, 2)
         window = (self.params.window_px, self.params.window_px)
-        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
         moved, status, _ = cv2.calcOpticalFlowPyrLK(
-            previous[top:bottom, left:right],
-            gray[top:bottom, left:right],
-            start,
-            None,
-            winSize=window,
-            maxLevel=self.params.levels,
-            criteria=criteria,
+            before, after, start, None, winSize=window, maxLevel=self.params.levels, criteria=_CRITERIA
         )
         tracked = status.ravel() == 1
         if int(tracked.sum()) < self.params.min_tracked:
@@ -157,15 +183,54 @@ class PoseCarrier:
         )
         if matrix is None:
             return None
-        return np.asarray(points @ matrix[:, :2].T + matrix[:, 2] + offset - offset @ matrix[:, :2].T, dtype=np.float64)
+        carried_local = local @ matrix[:, :2].T + matrix[:, 2]
+        lips = carried_local[LIPS]
+        residual = np.full(len(LIPS), np.inf)
+        if self.params.lip_carry > 0:
+            followed_lips, status, error = cv2.calcOpticalFlowPyrLK(
+                before,
+                after,
+                local[LIPS].astype(np.float32).reshape(-1, 1, 2),
+                lips.astype(np.float32).reshape(-1, 1, 2),
+                winSize=window,
+                maxLevel=self.params.lip_levels,
+                criteria=_CRITERIA,
+                flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
+            )
+            followed_lips = followed_lips.reshape(-1, 2).astype(np.float64)
+            step = np.linalg.norm(followed_lips - lips, axis=1)
+            ok = (status.ravel() == 1) & (step < _LIP_STEP_MAX * (x1 - x0))
+            lips = np.where(ok[:, None], followed_lips, lips)
+            residual = np.where(ok, error.ravel().astype(np.float64), np.inf)
+        return _Carried(carried_local + offset, lips + offset, residual)
 
-    def _blend(self, measured: np.ndarray, carried: np.ndarray, face_width: float, rigid: np.ndarray) -> np.ndarray:
-        """`measured` moved `carry` of the way along the similarity that takes its `rigid` points onto theirs in
-        `carried`; as it is when they disagree by more than `reset_px_per_100`."""
-        scale, angle, shift, centre = _similarity(measured[rigid], carried[rigid])
+    def _blend(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
+        """`measured` moved `carry` of the way along the similarity that takes its rigid points onto the carried
+        ones, then its lips towards the carried lips (`_blend_lips`); as it is when the poses disagree by more than
+        `reset_px_per_100`."""
+        rigid = rigid_part(measured)
+        scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
         if float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean()) > (
             self.params.reset_px_per_100 * face_width / 100
         ):
             return measured
         k = self.params.carry
-        return _apply(measured, scale**k, angle * k, shift * k, centre)
+        placed = _apply(measured, scale**k, angle * k, shift * k, centre)
+        if self.params.lip_carry > 0:
+            placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width)
+        return placed
+
+    def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
+        """The lip points `measured` (40, 2) moved towards `carried.lips`, each by `lip_carry` faded by the two
+        readings' distance and by its flow's residual (see `FlowParams`)."""
+        followed = np.isfinite(carried.lip_residual)
+        if not followed.any():
+            return measured
+        typical = max(float(np.median(carried.lip_residual[followed])), 1e-6)
+        low, high = self.params.lip_trust
+        relative = np.where(followed, carried.lip_residual, high * typical) / typical
+        trust = np.clip((high - relative) / (high - low), 0.0, 1.0)
+        distance = np.linalg.norm(carried.lips - measured, axis=1)
+        agreement = np.exp(-((distance / (self.params.lip_gate_px_per_100 * face_width / 100)) ** 2))
+        weight = (self.params.lip_carry * agreement * trust)[:, None]
+        return np.asarray(measured + weight * (carried.lips - measured))

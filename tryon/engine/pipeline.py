@@ -12,7 +12,7 @@ import numpy as np
 
 from tryon.catalog.model import Shade
 from tryon.engine.face import Face, check_frame
-from tryon.engine.flow import PoseCarrier, PoseFlowParams
+from tryon.engine.flow import FlowCarrier, FlowParams
 from tryon.engine.landmarks import FaceLandmarker
 from tryon.engine.mask import LipMask, lip_mask
 from tryon.engine.mediapipe_model import RunningMode
@@ -20,7 +20,7 @@ from tryon.engine.render import apply_shade
 from tryon.engine.smoothing import LandmarkSmoother, OneEuroParams
 
 KIOSK_SEARCH_EVERY_N = 6
-DEFAULT_POSE_FLOW = PoseFlowParams()
+DEFAULT_FLOW = FlowParams()
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Pipeline:
         max_faces: int = 4,
         smoothing: bool = True,
         smoothing_params: OneEuroParams | None = None,
-        pose_flow: PoseFlowParams | None = DEFAULT_POSE_FLOW,
+        flow: FlowParams | None = DEFAULT_FLOW,
         model_path: Path | None = None,
         far_faces: bool = False,
     ) -> None:
@@ -118,7 +118,8 @@ class Pipeline:
         thread, continuously while no face is seen and every 6th frame otherwise (the kiosk: shoppers 0.5–2.5 m
         away, 45–60 px faces in 720p; a newcomer is searched for within 0.2 s of 30 fps video), instead of a
         Haar cascade every 30th frame. With `smoothing` in video mode, landmarks are filtered in two steps:
-        each face's pose carried by optical flow (`pose_flow`; None: not) and then the One-Euro filter."""
+        each face blended with where optical flow carried it (`flow`: its pose, then its lips; None: not), then
+        the One-Euro filter."""
         self.mode = mode
         self._landmarker = FaceLandmarker(
             mode=mode,
@@ -128,7 +129,7 @@ class Pipeline:
             small_face_every_n=KIOSK_SEARCH_EVERY_N if far_faces else 30,
         )
         self._smoother = LandmarkSmoother(smoothing_params) if (smoothing and mode == "video") else None
-        self._carrier = PoseCarrier(pose_flow) if (smoothing and mode == "video" and pose_flow) else None
+        self._carrier = FlowCarrier(flow) if (smoothing and mode == "video" and flow) else None
 
     def __enter__(self) -> Pipeline:
         return self

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from tryon.engine.face import Face
-from tryon.engine.flow import PoseCarrier
+from tryon.engine.flow import FlowCarrier, FlowParams
 from tryon.engine.landmarks import lips_at_rest
 from tryon.engine.pipeline import Pipeline
 from tryon.engine.smoothing import LandmarkSmoother, OneEuroParams
@@ -31,13 +31,17 @@ FPS = 30.0
 CANVAS_WH = (1280, 720)
 MOTION_FACE_WIDTH_PX = 240.0  # a face at arm's length from a laptop's camera, 720p
 SPEEDS_PX_S = (60.0, 120.0, 240.0, 400.0, 600.0)
+MOUTH_SPEEDS_PX_S = (120.0, 240.0)  # talking: the lower lip's centre, peak
 EXPOSURE_S = 1 / 60  # motion blur: the frame is the mean of the scene over this long, centred on its time
 _BLUR_SUBFRAMES = 5
+_BACKGROUND = (118, 112, 106)
+_MOUTH_INSIDE = np.array([62.0, 24.0, 26.0], np.float32)  # RGB: the shadowed inside of an open mouth
 _WARM_UP_FRAMES = 15  # not scored: the face is found and the filter settles at rest first
 _SINE_HZ = 0.5
 
 Kind = Literal["translate", "rotate", "zoom"]
 Profile = Literal["sine", "sweep"]
+MouthMove = Literal["open", "smile"]
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,20 @@ class Motion:
     kind: Kind
     profile: Profile
     speed_px_s: float
+    mouth_px_s: float = 0.0  # the mouth moving on its own: peak speed of its fastest lip point (0: at rest)
+    mouth: MouthMove = "open"  # how: opening and closing, or a smile coming and going
 
     @property
     def name(self) -> str:
-        return "still" if self.speed_px_s == 0 else f"{self.kind} {self.profile} {self.speed_px_s:.0f} px/s"
+        head = "still" if self.speed_px_s == 0 else f"{self.kind} {self.profile} {self.speed_px_s:.0f} px/s"
+        if not self.mouth_px_s:
+            return head
+        mouth = f"{'mouth' if self.mouth == 'open' else 'smile'} {self.mouth_px_s:.0f} px/s"
+        return mouth if self.speed_px_s == 0 else f"{head}, {mouth}"
+
+    @property
+    def moving(self) -> bool:
+        return bool(self.speed_px_s or self.mouth_px_s)
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,124 @@ def _pose(motion: Motion, t_s: float, lip_radius_px: float) -> tuple[float, floa
     return 0.0, 0.0, float(1.0 + _ZOOM * swing)
 
 
+MOUTH_OPENING = 0.10  # how far the lower lip drops when the mouth opens, in face widths (24 px on a 240 px face)
+SMILE = 0.06  # how far the mouth's corners move (up and out) in a smile, in face widths (14 px)
+
+
+def _opening(motion: Motion, t_s: float, face_width_px: float) -> float:
+    """How far the mouth has moved at time `t_s`, px (the lower lip's centre dropped, or the corners moved): open
+    and closed again (1 − cos) at the pace that gives a peak speed of `motion.mouth_px_s`; at rest through the
+    warm-up."""
+    if not motion.mouth_px_s:
+        return 0.0
+    t = max(0.0, t_s - _WARM_UP_FRAMES / FPS)
+    depth = (MOUTH_OPENING if motion.mouth == "open" else SMILE) * face_width_px
+    rate_hz = motion.mouth_px_s / (np.pi * depth)
+    return float(depth * (1 - np.cos(2 * np.pi * rate_hz * t)) / 2)
+
+
+class MouthWarp:
+    """A mouth that moves on its own, made from a photo by a smooth warp with a known truth. **open**: below the
+    line between the lips (a parabola through the mouth's corners and the middle of the inner contour) the lower
+    lip, chin and jaw move down the face by the opening, most at the middle and not at all at the corners
+    (1 − (u / half width)²), fading out below the chin; above the line nothing moves. The band between the lips
+    stretches into the opening, which darkens as it widens (the inside of the mouth). **smile**: each corner moves
+    up and out (0.8 up, 0.6 out) and the lips and cheeks around it with it (a Gaussian, σ half the mouth's width).
+    `rest_lips`: the lip points (`Face.lip_points`, (40, 2)) of the face at rest on the canvas."""
+
+    def __init__(
+        self,
+        rest_lips: np.ndarray,
+        face_width_px: float,
+        canvas_wh: tuple[int, int] = CANVAS_WH,
+        move: MouthMove = "open",
+    ) -> None:
+        self.move = move
+        self.corners = (rest_lips[0], rest_lips[10])
+        outer, inner = rest_lips[:20], rest_lips[20:]
+        self.middle = (outer[0] + outer[10]) / 2
+        along = (outer[10] - outer[0]) / max(float(np.linalg.norm(outer[10] - outer[0])), 1e-6)
+        down = np.array([-along[1], along[0]])
+        self.along, self.down = along, down if down[1] > 0 else -down
+        self.half_width = float(np.linalg.norm(outer[10] - outer[0])) / 2
+        self.seam_middle = float(((inner[5] + inner[15]) / 2 - self.middle) @ self.down)
+        self.band_px = max(1.5, 0.01 * face_width_px)  # the seam's soft edge
+        self.face_width_px = face_width_px
+        width, height = canvas_wh
+        reach = 0.6 * face_width_px  # outside this box around the mouth nothing moves
+        x0, y0 = self.middle - reach
+        x1, y1 = self.middle + reach + np.array([0.0, 0.4 * face_width_px])
+        self.box = (max(0, int(x0)), max(0, int(y0)), min(width, int(x1) + 1), min(height, int(y1) + 1))
+        left, top, right, bottom = self.box
+        ys, xs = np.mgrid[top:bottom, left:right].astype(np.float64)
+        self._grid = np.stack([xs, ys], axis=-1).astype(np.float32)
+        field, stretch = self._field_at(self._grid.reshape(-1, 2).astype(np.float64), stretch=True)
+        self._field = field.reshape(self._grid.shape).astype(np.float32)
+        self._stretch_rate = stretch.reshape(self._grid.shape[:2]).astype(np.float32)
+        # Each lip point moves with its own lip: evaluated a band away from the seam on its side (the corners on it).
+        side = np.zeros(40)
+        side[1:10] = side[21:30] = 1.0  # lower lip
+        side[11:20] = side[31:40] = -1.0  # upper lip
+        nudged = rest_lips + 2 * self.band_px * side[:, None] * self.down if move == "open" else rest_lips
+        self._lip_field: np.ndarray = self._field_at(nudged)
+        self._rest_lips = rest_lips
+
+    def _field_at(self, points: np.ndarray, *, stretch: bool = False) -> Any:
+        """(N, 2) displacement per px of opening at `points` (N, 2); with `stretch`, also (N,) how fast the seam's
+        band stretches there per px of opening (the opening's share of a pixel is 1 − 1 / (1 + opening · rate))."""
+        if self.move == "smile":
+            field = np.zeros_like(points)
+            for corner, out in zip(self.corners, (-self.along, self.along), strict=True):
+                weight = np.exp(-(((points - corner) ** 2).sum(axis=1)) / (2 * (0.5 * self.half_width) ** 2))
+                field += weight[:, None] * (0.6 * out - 0.8 * self.down)
+            return (field, np.zeros(len(points))) if stretch else field
+        offset = points - self.middle
+        u, s = offset @ self.along, offset @ self.down
+        seam = self.seam_middle * (1 - (u / self.half_width) ** 2)
+        t = np.clip((s - seam + self.band_px) / (2 * self.band_px), 0.0, 1.0)
+        below = t * t * (3 - 2 * t)
+        across = np.clip(1 - (u / self.half_width) ** 2, 0.0, 1.0)  # the corners stay where they are
+        chin = 0.45 * self.face_width_px
+        jaw = np.clip(1 - (s - chin) / (0.3 * self.face_width_px), 0.0, 1.0)
+        field = np.asarray((below * across * jaw)[:, None] * self.down, dtype=np.float64)
+        if not stretch:
+            return field
+        return field, 6 * t * (1 - t) / (2 * self.band_px) * across * jaw
+
+    def lips(self, opening_px: float) -> np.ndarray:
+        """The true lip points (40, 2) on the canvas at rest with the mouth open by `opening_px`."""
+        return np.asarray(self._rest_lips + opening_px * self._lip_field)
+
+    def moved(self, points: np.ndarray, opening_px: float) -> np.ndarray:
+        """Any `points` (N, 2) of the face at rest where the mouth's movement by `opening_px` takes them (for the
+        lip points themselves use `lips`: the two lips part at the seam)."""
+        return np.asarray(points + opening_px * self._field_at(points.astype(np.float64)))
+
+    def apply(self, canvas: np.ndarray, opening_px: float) -> np.ndarray:
+        """`canvas` (the face at rest) with the mouth open by `opening_px`: a copy, warped inside `box`."""
+        if not opening_px:
+            return canvas
+        left, top, right, bottom = self.box
+        corner = np.array([left, top], np.float32)
+        source = self._grid - opening_px * self._field  # inverse of p → p + a·V(p), by fixed-point steps
+        for _ in range(2):
+            local = source - corner  # the maps below are the box's
+            moved = cv2.remap(self._field, local[..., 0], local[..., 1], cv2.INTER_LINEAR)
+            source = self._grid - opening_px * moved
+        local = source - corner
+        moved_face = cv2.remap(
+            canvas, source[..., 0], source[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        ).astype(np.float32)
+        # What the stretched seam opens onto is the dark inside of the mouth (a smile stretches no seam: rate 0).
+        rate = cv2.remap(self._stretch_rate, local[..., 0], local[..., 1], cv2.INTER_LINEAR)
+        inside = (1 - 1 / (1 + opening_px * rate))[..., None]
+        out = canvas.copy()
+        out[top:bottom, left:right] = np.clip(moved_face * (1 - inside) + _MOUTH_INSIDE * inside, 0, 255).astype(
+            np.uint8
+        )
+        return out
+
+
 def _matrix(centre_xy: tuple[float, float], pose: tuple[float, float, float]) -> np.ndarray:
     shift, angle, zoom = pose
     matrix = cv2.getRotationMatrix2D(centre_xy, angle, zoom)
@@ -118,14 +250,22 @@ class MovingScene:
         self.photo = photo
         self.centre_xy = (width / 2, height / 2)
         self.neck_xy = (width / 2, height / 2 + 0.6 * face_width_px)
+        self.face_width_px = face_width_px
+        self._rest: np.ndarray | None = None
 
     def pivot_xy(self, kind: Kind) -> tuple[float, float]:
         return self.neck_xy if kind == "rotate" else self.centre_xy
 
-    def frame(self, matrix: np.ndarray) -> np.ndarray:
-        """The canvas with the photo placed and moved by `matrix` (2×3, applied after placing), RGB uint8."""
-        full = np.vstack([matrix, [0, 0, 1]]) @ self.place
-        return cv2.warpAffine(self.photo, full[:2], CANVAS_WH, flags=cv2.INTER_LINEAR, borderValue=(118, 112, 106))
+    def frame(self, matrix: np.ndarray, *, mouth: MouthWarp | None = None, opening_px: float = 0.0) -> np.ndarray:
+        """The canvas with the photo placed and moved by `matrix` (2×3, applied after placing), RGB uint8; with
+        `mouth`, the mouth first opened by `opening_px` (on the face at rest)."""
+        if mouth is None or not opening_px:
+            full = np.vstack([matrix, [0, 0, 1]]) @ self.place
+            return cv2.warpAffine(self.photo, full[:2], CANVAS_WH, flags=cv2.INTER_LINEAR, borderValue=_BACKGROUND)
+        if self._rest is None:
+            self._rest = self.frame(_matrix(self.centre_xy, (0.0, 0.0, 1.0)))
+        opened = mouth.apply(self._rest, opening_px)
+        return cv2.warpAffine(opened, matrix, CANVAS_WH, flags=cv2.INTER_LINEAR, borderValue=_BACKGROUND)
 
 
 def motion_frames(
@@ -137,18 +277,24 @@ def motion_frames(
     noise_sigma: float,
     exposure_s: float = EXPOSURE_S,
     seed: int = 0,
+    mouth: MouthWarp | None = None,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(timestamp ms, RGB uint8 frame, 2×3 mid-exposure matrix) for each frame of `motion`: the scene averaged over
-    `exposure_s` (0: no motion blur), plus Gaussian noise of `noise_sigma` levels."""
+    `exposure_s` (0: no motion blur), plus Gaussian noise of `noise_sigma` levels; the mouth opened by `mouth` as
+    `motion.mouth_px_s` asks (the truth: `MouthWarp.lips` at the opening of mid-exposure)."""
     rng = np.random.default_rng(seed)
     pivot = scene.pivot_xy(motion.kind)
+    if motion.mouth_px_s and mouth is None:
+        raise ValueError(f"{motion.name}: a mouth that opens needs its MouthWarp")
     for index in range(frames):
         t = index / FPS
-        blurred = motion.speed_px_s and exposure_s > 0
+        blurred = motion.moving and exposure_s > 0
         offsets = np.linspace(-exposure_s / 2, exposure_s / 2, _BLUR_SUBFRAMES) if blurred else [0.0]
         exposure = np.zeros((CANVAS_WH[1], CANVAS_WH[0], 3), np.float32)
         for dt in offsets:
-            exposure += scene.frame(_matrix(pivot, _pose(motion, t + dt, lip_radius_px)))
+            matrix = _matrix(pivot, _pose(motion, t + dt, lip_radius_px))
+            opening = _opening(motion, t + dt, scene.face_width_px)
+            exposure += scene.frame(matrix, mouth=mouth, opening_px=opening)
         exposure /= len(offsets)
         if noise_sigma:
             exposure += rng.normal(0.0, noise_sigma, exposure.shape).astype(np.float32)
@@ -159,9 +305,9 @@ def motion_frames(
 @dataclass(frozen=True)
 class MotionTrace:
     """One motion run through the raw (unsmoothed) VIDEO-mode landmarker: per scored frame its timestamp, the faces
-    found, the same faces with their pose carried by optical flow (`carried`, the engine's first filter step) and
-    the true lip points; the One-Euro step is applied afterwards (`score_trace`), so filters compare on the very
-    same landmarks."""
+    found, the same faces blended with the optical flow (`carried`: per `FlowParams` asked for, the engine's first
+    filter step) and the true lip points; the One-Euro step is applied afterwards (`score_trace`), so filters
+    compare on the very same landmarks."""
 
     motion: Motion
     face: str
@@ -169,7 +315,7 @@ class MotionTrace:
     timestamps_ms: tuple[int, ...]
     faces: tuple[tuple[Face, ...], ...]
     truths: tuple[np.ndarray, ...]
-    carried: tuple[tuple[Face, ...], ...] = ()
+    carried: tuple[tuple[FlowParams, tuple[tuple[Face, ...], ...]], ...] = ()
 
 
 def trace_motion(
@@ -182,35 +328,52 @@ def trace_motion(
     noise_sigma: float = 3.0,
     exposure_s: float = EXPOSURE_S,
     face_width_px: float = MOTION_FACE_WIDTH_PX,
+    flows: Sequence[FlowParams] = (),
 ) -> MotionTrace | None:
     """Run `photo` (RGB uint8; `photo_face` its landmarks) through `motion` (with sensor noise and the blur of an
-    `exposure_s` exposure); None if no face is found at rest."""
+    `exposure_s` exposure), the landmarks also blended with the flow under each of `flows`; None if no face is
+    found at rest."""
     scene = MovingScene(photo, photo_face, face_width_px)
     rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
     if rest is None:
         return None
     lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
+    mouth = MouthWarp(rest, face_width_px, move=motion.mouth) if motion.mouth_px_s else None
     frames = _WARM_UP_FRAMES + int(seconds * FPS)
-    stamps, faces, truths, carried = [], [], [], []
-    carrier = PoseCarrier()
+    stamps, faces, truths = [], [], []
+    carriers: list[tuple[FlowParams, FlowCarrier, list[tuple[Face, ...]]]] = [
+        (params, FlowCarrier(params), []) for params in dict.fromkeys(flows)
+    ]
     with Pipeline(mode="video", smoothing=False, max_faces=1) as pipeline:
-        moving = motion_frames(scene, motion, frames, lip_radius, noise_sigma=noise_sigma, exposure_s=exposure_s)
-        for timestamp_ms, frame, matrix in moving:
+        moving = motion_frames(
+            scene, motion, frames, lip_radius, noise_sigma=noise_sigma, exposure_s=exposure_s, mouth=mouth
+        )
+        for index, (timestamp_ms, frame, matrix) in enumerate(moving):
             stamps.append(timestamp_ms)
             faces.append(pipeline.process(frame, None, timestamp_ms=timestamp_ms).faces)
-            carried.append(carrier.update(frame, faces[-1]))
-            truths.append(rest @ matrix[:, :2].T + matrix[:, 2])
+            for _, carrier, carried in carriers:
+                carried.append(carrier.update(frame, faces[-1]))
+            lips = mouth.lips(_opening(motion, index / FPS, face_width_px)) if mouth is not None else rest
+            truths.append(lips @ matrix[:, :2].T + matrix[:, 2])
     mouth_width = float(np.linalg.norm(rest[0] - rest[10]))
-    return MotionTrace(motion, name, mouth_width, tuple(stamps), tuple(faces), tuple(truths), tuple(carried))
+    return MotionTrace(
+        motion,
+        name,
+        mouth_width,
+        tuple(stamps),
+        tuple(faces),
+        tuple(truths),
+        tuple((params, tuple(carried)) for params, _, carried in carriers),
+    )
 
 
-def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, pose_flow: bool = False) -> MotionScore:
-    """The lip error of `trace` with landmarks smoothed by `smoothing` (None: raw) — after the optical-flow pose
-    step with `pose_flow` — over the frames after the warm-up."""
+def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, flow: FlowParams | None = None) -> MotionScore:
+    """The lip error of `trace` with landmarks smoothed by `smoothing` (None: raw) — after the optical-flow step
+    with `flow` (one of those `trace_motion` ran; None: none) — over the frames after the warm-up."""
     smoother = LandmarkSmoother(smoothing) if smoothing is not None else None
     errors, shown = [], []
     missed = 0
-    found = trace.carried if pose_flow else trace.faces
+    found = trace.faces if flow is None else dict(trace.carried)[flow]
     for index, (timestamp_ms, faces, truth) in enumerate(zip(trace.timestamps_ms, found, trace.truths, strict=True)):
         if smoother is not None:
             faces = smoother.update(faces, timestamp_ms)
@@ -227,7 +390,7 @@ def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, pose_flo
         return MotionScore(name, trace.face, float("nan"), float("nan"), float("nan"), float("nan"), 0, missed)
     values = np.array(errors)
     jitter = None
-    if trace.motion.speed_px_s == 0 and len(shown) > 1:
+    if not trace.motion.moving and len(shown) > 1:
         steps = np.diff(np.stack(shown), axis=0)
         jitter = float(np.sqrt((steps**2).sum(axis=-1).mean()))
     return MotionScore(
@@ -245,10 +408,13 @@ def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, pose_flo
 
 def standard_motions() -> list[Motion]:
     """Still, then a slide (sine and constant-speed sweep) at every speed of `SPEEDS_PX_S`, and a head roll
-    (±15° about the neck) and a zoom (±25 %) at 120 and 400 px/s at the lips."""
+    (±15° about the neck) and a zoom (±25 %) at 120 and 400 px/s at the lips; the mouth opening and closing
+    (`MouthWarp`) at 120 and 240 px/s, still and while the head slides at 240 px/s."""
     motions = [Motion("translate", "sine", 0.0)]
     motions += [Motion("translate", profile, speed) for profile in ("sine", "sweep") for speed in SPEEDS_PX_S]
     motions += [Motion(kind, "sine", speed) for kind in ("rotate", "zoom") for speed in (120.0, 400.0)]
+    motions += [Motion("translate", "sine", 0.0, mouth_px_s=speed) for speed in MOUTH_SPEEDS_PX_S]
+    motions += [Motion("translate", "sine", 240.0, mouth_px_s=240.0)]
     return motions
 
 
@@ -318,12 +484,13 @@ def report_json(scores: Sequence[MotionScore], acquisitions: Sequence[Acquisitio
 
 # The landmark filter before issue 26: tuned on still faces only (lag 5-15 px at 120-400 px/s).
 PREVIOUS_SMOOTHING = OneEuroParams(min_cutoff_hz=1.0, beta=0.02, derivative_cutoff_hz=1.0, deadband_px=0.25)
-# label → (One-Euro parameters or None for none, whether the optical-flow pose step runs first)
-FILTERS: dict[str, tuple[OneEuroParams | None, bool]] = {
-    "before": (PREVIOUS_SMOOTHING, False),
-    "raw": (None, False),
-    "euro": (OneEuroParams(), False),  # session 7's filter: One-Euro re-tuned for motion, no flow
-    "now": (OneEuroParams(), True),
+# label → (One-Euro parameters or None for none, the optical-flow step that runs first or None)
+FILTERS: dict[str, tuple[OneEuroParams | None, FlowParams | None]] = {
+    "before": (PREVIOUS_SMOOTHING, None),
+    "raw": (None, None),
+    "euro": (OneEuroParams(), None),  # session 7's filter: One-Euro re-tuned for motion, no flow
+    "pose": (OneEuroParams(), FlowParams(lip_carry=0.0)),  # session 8's: the pose carried by flow, then One-Euro
+    "now": (OneEuroParams(), FlowParams()),  # the pose and the lips carried by flow, then One-Euro
 }
 ACQUISITION_WIDTHS_PX = (100.0, 150.0, 200.0, 300.0, 400.0)
 
@@ -393,15 +560,14 @@ def evaluate_motion(
                     motion,
                     name=name,
                     seconds=seconds,
-                    noise_sigma=6.0 if not motion.speed_px_s else 3.0,
+                    noise_sigma=6.0 if not motion.moving else 3.0,
+                    flows=[flow for _, flow in FILTERS.values() if flow is not None],
                 )
                 if found
                 else None
             )
             if trace is not None:
-                scores += [
-                    (label, score_trace(trace, params, pose_flow=flow)) for label, (params, flow) in FILTERS.items()
-                ]
+                scores += [(label, score_trace(trace, params, flow=flow)) for label, (params, flow) in FILTERS.items()]
             done += 1
             if progress is not None:
                 progress(done, steps)
