@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.quality.motion import Motion, acquisition, evaluate_motion
+from tryon.quality.motion import Motion, MouthWarp, acquisition, evaluate_motion
 
 pytestmark = pytest.mark.slow
 
@@ -43,3 +43,21 @@ def test_a_small_face_in_a_video_file_has_lipstick_from_its_second_frame(
     assert run.first_lipstick_frames <= 1
     assert run.reacquired_frames is not None
     assert run.reacquired_frames <= 1
+
+
+@pytest.mark.parametrize("move", ["open", "smile"])
+def test_a_moving_mouth_is_seen_where_its_truth_says(astronaut, astronaut_face, landmarker, move: str) -> None:  # noqa: ANN001
+    """The harness's mouths are mouths to MediaPipe: the warped picture's lips, as the landmarker reads them, moved
+    most of the way the harness's truth says (an opening read as a taller lip, or a warp MediaPipe ignores, would
+    leave its truth unmeasurable)."""
+    photo = np.asarray(astronaut)
+    rest = astronaut_face.lip_points.astype(np.float64)
+    width = float(np.ptp(astronaut_face.points[:, 0]))
+    mouth = MouthWarp(rest, width, canvas_wh=(photo.shape[1], photo.shape[0]), move=move)
+    amount = (0.1 if move == "open" else 0.06) * width
+    (seen,) = landmarker.detect(mouth.apply(photo, amount))
+    truth = mouth.lips(amount)
+    moving = np.linalg.norm(truth - rest, axis=1) > 0.3 * amount  # the points the movement takes far
+    true_move = np.linalg.norm(truth - rest, axis=1)[moving].mean()
+    seen_error = np.linalg.norm(seen.lip_points - truth, axis=1)[moving].mean()
+    assert seen_error < 0.35 * true_move, (seen_error, true_move)

@@ -134,12 +134,12 @@ def _eval_motion(args: argparse.Namespace) -> int:
         progress=lambda done, total: progress(done, total, started, "runs"),
     )
     print(file=sys.stderr)
-    header = f"{'motion':<26} {'filter':<7} {'mean':>6} {'p95':>6} {'max':>6} {'% mouth':>8} {'jitter':>7}"
+    header = f"{'motion':<40} {'filter':<7} {'mean':>6} {'p95':>6} {'max':>6} {'% mouth':>8} {'jitter':>7}"
     print(f"{header}  (lip points, px; mean over {len(faces)} faces)")
     for row in report.table():
         jitter = "" if row["jitter_rms_px"] is None else f"{row['jitter_rms_px']:7.3f}"
         print(
-            f"{row['motion']:<26} {row['filter']:<7} {row['error_px_mean']:6.2f} {row['error_px_p95']:6.2f} "
+            f"{row['motion']:<40} {row['filter']:<7} {row['error_px_mean']:6.2f} {row['error_px_p95']:6.2f} "
             f"{row['error_px_max']:6.2f} {row['error_pct_mouth_mean']:8.1f} {jitter}"
         )
     print("frames to first lipstick / after the face came back (30 fps, paced):")

@@ -409,12 +409,14 @@ def score_trace(trace: MotionTrace, smoothing: OneEuroParams | None, *, flow: Fl
 def standard_motions() -> list[Motion]:
     """Still, then a slide (sine and constant-speed sweep) at every speed of `SPEEDS_PX_S`, and a head roll
     (±15° about the neck) and a zoom (±25 %) at 120 and 400 px/s at the lips; the mouth opening and closing
-    (`MouthWarp`) at 120 and 240 px/s, still and while the head slides at 240 px/s."""
+    (`MouthWarp`) at 120 and 240 px/s, still and while the head slides at 240 px/s; a smile at 120 px/s (the
+    corners), still and sliding."""
     motions = [Motion("translate", "sine", 0.0)]
     motions += [Motion("translate", profile, speed) for profile in ("sine", "sweep") for speed in SPEEDS_PX_S]
     motions += [Motion(kind, "sine", speed) for kind in ("rotate", "zoom") for speed in (120.0, 400.0)]
     motions += [Motion("translate", "sine", 0.0, mouth_px_s=speed) for speed in MOUTH_SPEEDS_PX_S]
     motions += [Motion("translate", "sine", 240.0, mouth_px_s=240.0)]
+    motions += [Motion("translate", "sine", speed, mouth_px_s=120.0, mouth="smile") for speed in (0.0, 240.0)]
     return motions
 
 
@@ -489,7 +491,7 @@ FILTERS: dict[str, tuple[OneEuroParams | None, FlowParams | None]] = {
     "before": (PREVIOUS_SMOOTHING, None),
     "raw": (None, None),
     "euro": (OneEuroParams(), None),  # session 7's filter: One-Euro re-tuned for motion, no flow
-    "pose": (OneEuroParams(), FlowParams(lip_carry=0.0)),  # session 8's: the pose carried by flow, then One-Euro
+    "pose": (OneEuroParams(), FlowParams(lip_carry=0.0, smooth_px=0.0)),  # session 8: the pose by flow, One-Euro
     "now": (OneEuroParams(), FlowParams()),  # the pose and the lips carried by flow, then One-Euro
 }
 ACQUISITION_WIDTHS_PX = (100.0, 150.0, 200.0, 300.0, 400.0)
