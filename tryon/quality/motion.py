@@ -116,7 +116,7 @@ MOUTH_OPENING = 0.10  # how far the lower lip drops when the mouth opens, in fac
 SMILE = 0.06  # how far the mouth's corners move (up and out) in a smile, in face widths (14 px)
 
 
-def _opening(motion: Motion, t_s: float, face_width_px: float) -> float:
+def mouth_opening(motion: Motion, t_s: float, face_width_px: float) -> float:
     """How far the mouth has moved at time `t_s`, px (the lower lip's centre dropped, or the corners moved): open
     and closed again (1 − cos) at the pace that gives a peak speed of `motion.mouth_px_s`; at rest through the
     warm-up."""
@@ -293,7 +293,7 @@ def motion_frames(
         exposure = np.zeros((CANVAS_WH[1], CANVAS_WH[0], 3), np.float32)
         for dt in offsets:
             matrix = _matrix(pivot, _pose(motion, t + dt, lip_radius_px))
-            opening = _opening(motion, t + dt, scene.face_width_px)
+            opening = mouth_opening(motion, t + dt, scene.face_width_px)
             exposure += scene.frame(matrix, mouth=mouth, opening_px=opening)
         exposure /= len(offsets)
         if noise_sigma:
@@ -353,7 +353,7 @@ def trace_motion(
             faces.append(pipeline.process(frame, None, timestamp_ms=timestamp_ms).faces)
             for _, carrier, carried in carriers:
                 carried.append(carrier.update(frame, faces[-1]))
-            lips = mouth.lips(_opening(motion, index / FPS, face_width_px)) if mouth is not None else rest
+            lips = mouth.lips(mouth_opening(motion, index / FPS, face_width_px)) if mouth is not None else rest
             truths.append(lips @ matrix[:, :2].T + matrix[:, 2])
     mouth_width = float(np.linalg.norm(rest[0] - rest[10]))
     return MotionTrace(
