@@ -163,7 +163,7 @@ class MouthWarp:
         left, top, right, bottom = self.box
         ys, xs = np.mgrid[top:bottom, left:right].astype(np.float64)
         self._grid = np.stack([xs, ys], axis=-1).astype(np.float32)
-        field, stretch = self._field_at(self._grid.reshape(-1, 2).astype(np.float64), stretch=True)
+        field, stretch = self._field_and_stretch(self._grid.reshape(-1, 2).astype(np.float64))
         self._field = field.reshape(self._grid.shape).astype(np.float32)
         self._stretch_rate = stretch.reshape(self._grid.shape[:2]).astype(np.float32)
         # Each lip point moves with its own lip: evaluated a band away from the seam on its side (the corners on it).
@@ -171,18 +171,22 @@ class MouthWarp:
         side[1:10] = side[21:30] = 1.0  # lower lip
         side[11:20] = side[31:40] = -1.0  # upper lip
         nudged = rest_lips + 2 * self.band_px * side[:, None] * self.down if move == "open" else rest_lips
-        self._lip_field: np.ndarray = self._field_at(nudged)
+        self._lip_field = self._field_at(nudged)
         self._rest_lips = rest_lips
 
-    def _field_at(self, points: np.ndarray, *, stretch: bool = False) -> Any:
-        """(N, 2) displacement per px of opening at `points` (N, 2); with `stretch`, also (N,) how fast the seam's
-        band stretches there per px of opening (the opening's share of a pixel is 1 − 1 / (1 + opening · rate))."""
+    def _field_at(self, points: np.ndarray) -> np.ndarray:
+        """(N, 2) displacement per px of opening at `points` (N, 2)."""
+        return self._field_and_stretch(points)[0]
+
+    def _field_and_stretch(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 2) displacement per px of opening at `points` (N, 2), and (N,) how fast the seam's band stretches
+        there per px of opening (the opening's share of a pixel is 1 − 1 / (1 + opening · rate); 0 in a smile)."""
         if self.move == "smile":
             field = np.zeros_like(points)
             for corner, out in zip(self.corners, (-self.along, self.along), strict=True):
                 weight = np.exp(-(((points - corner) ** 2).sum(axis=1)) / (2 * (0.5 * self.half_width) ** 2))
                 field += weight[:, None] * (0.6 * out - 0.8 * self.down)
-            return (field, np.zeros(len(points))) if stretch else field
+            return field, np.zeros(len(points))
         offset = points - self.middle
         u, s = offset @ self.along, offset @ self.down
         seam = self.seam_middle * (1 - (u / self.half_width) ** 2)
@@ -192,9 +196,7 @@ class MouthWarp:
         chin = 0.45 * self.face_width_px
         jaw = np.clip(1 - (s - chin) / (0.3 * self.face_width_px), 0.0, 1.0)
         field = np.asarray((below * across * jaw)[:, None] * self.down, dtype=np.float64)
-        if not stretch:
-            return field
-        return field, 6 * t * (1 - t) / (2 * self.band_px) * across * jaw
+        return field, np.asarray(6 * t * (1 - t) / (2 * self.band_px) * across * jaw)
 
     def lips(self, opening_px: float) -> np.ndarray:
         """The true lip points (40, 2) on the canvas at rest with the mouth open by `opening_px`."""
