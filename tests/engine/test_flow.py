@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tryon.engine.face import LIPS_INNER, LIPS_OUTER, Face
+from tryon.engine.face import LIP_POINTS, Face
 from tryon.engine.flow import FlowCarrier, FlowParams
 from tryon.quality.motion import MouthWarp
 
-LIPS = list(LIPS_OUTER + LIPS_INNER)
+LIPS = list(LIP_POINTS)
 
 
 def _moved(image: np.ndarray, dx: float, dy: float) -> np.ndarray:

@@ -11,6 +11,7 @@ N_LANDMARKS = 478
 # MediaPipe face-mesh indices, each in order around the lip (corner 61/78 first, lower lip next).
 LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
 LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+LIP_POINTS = LIPS_OUTER + LIPS_INNER  # the mesh points of `Face.lip_points`, in that order
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Face:
     @property
     def lip_points(self) -> np.ndarray:
         """Both lip contours, float32 (40, 2): `lips_outer` then `lips_inner`."""
-        return self.points[list(LIPS_OUTER + LIPS_INNER)]
+        return self.points[list(LIP_POINTS)]
 
     @property
     def bbox_xyxy(self) -> tuple[float, float, float, float]:

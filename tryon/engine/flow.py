@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from tryon.engine.face import LIPS_INNER, LIPS_OUTER, Face
+from tryon.engine.face import LIP_POINTS, Face
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class FlowParams:
     smooth_px: float = 0.8
 
 
-LIPS = np.array(LIPS_OUTER + LIPS_INNER)  # the mesh points of `Face.lip_points`, in that order
+LIPS = np.array(LIP_POINTS)
 _MARGIN = 0.25  # the flow runs on the faces' box grown by this share of its size on each side
 _CHIN, _FOREHEAD, _UPPER_LIP_TOP = 152, 10, 0  # mesh points: the face's up direction, the rigid part's lower edge
 _EYES = frozenset(

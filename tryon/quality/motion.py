@@ -2,9 +2,10 @@
 
 A real face photo is moved over a 1280×720 canvas by a known similarity transform per frame (translation, in-plane
 rotation or zoom; a sine or a constant-speed back-and-forth profile), with sensor noise and the motion blur of a
-1/60 s exposure, and fed to a video-mode `Pipeline` at 30 fps timestamps. The truth of a frame is the face's
-landmarks at rest — VIDEO mode, no smoothing, the photo unmoved — moved by that frame's transform at mid-exposure.
-Errors are measured on the 40 lip points (outer and inner contour), in pixels and in % of the mouth's width.
+1/60 s exposure, and fed to a video-mode `Pipeline` at 30 fps timestamps; the mouth may also move on its own (it
+opens or smiles: `MouthWarp`, a warp of the photo). The truth of a frame is the face's landmarks at rest — VIDEO
+mode, no smoothing, the photo unmoved — moved by that frame's mouth and transform at mid-exposure. Errors are
+measured on the 40 lip points (outer and inner contour), in pixels and in % of the mouth's width.
 
 The same module measures how soon lipstick appears: frames from a face's first frame (and from its return after
 leaving the picture) to the first frame with lipstick on it, per face size, at the pace of a 30 fps camera.
