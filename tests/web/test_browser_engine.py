@@ -30,6 +30,7 @@ from tryon.quality.browser import (
     network_requests,
     parity,
     portrait_still,
+    set_attribute,
     start_acquisition,
     view_rgb,
     write_y4m,
@@ -408,3 +409,28 @@ def test_a_small_face_gets_lipstick_in_the_browser_as_soon_as_it_appears(
         driver.quit()
     assert all(frames is not None and frames <= 6 for frames in found.page_frames), found
     assert found.found_in.get("square", 0) > found.found_in.get("frame", 0), found  # found by the square search
+
+
+def test_switching_the_camera_resolution_while_painting_never_stops_the_element(
+    server: BackgroundServer, chromium, tmp_path: Path, wait_until
+) -> None:  # noqa: ANN001
+    """`resolution` changed back and forth while frames flow, faster than the camera restarts: the element ends at
+    the size asked for last, keeps painting and raises no error (camera restarts are queued, frames grabbed while
+    one runs are skipped)."""
+    clip = acquisition_clip(tmp_path / "hd.y4m", 200.0)  # a 1280x720 camera (the fake one scales it to 640x480)
+    driver = open_page(chromium, clip, f"http://127.0.0.1:{server.port}/", wait_until)
+    try:
+        wait_painting(driver, wait_until)
+        driver.execute_script(
+            "window.__tryonErrors = []; document.querySelector('tryon-lipstick')"
+            ".addEventListener('tryon-error', e => __tryonErrors.push(e.detail))"
+        )
+        for resolution in ("1280x720", "640x480", "1280x720", "640x480", "1280x720", "640x480", "1280x720"):
+            set_attribute(driver, "resolution", resolution)
+            frames_after(driver, wait_until, 1)
+        width = "return document.querySelector('tryon-lipstick').view.width"
+        wait_until(lambda: driver.execute_script(width) == 1280, what="the view at 1280x720")
+        frames_after(driver, wait_until, 3)
+        assert driver.execute_script("return window.__tryonErrors") == []
+    finally:
+        driver.quit()

@@ -385,7 +385,15 @@ def start_acquisition(driver: Any, url: str) -> None:
     set_attribute(driver, "mirror", "false")  # the index patch stays top left
     set_attribute(driver, "resolution", "1280x720")
     width = "return document.querySelector('tryon-lipstick').view.width"
-    _poll(lambda: driver.execute_script(width) == 1280, what="the camera at 1280x720")
+    try:
+        _poll(lambda: driver.execute_script(width) == 1280, what="the camera at 1280x720")
+    except RuntimeError as exc:  # say what the element was doing (a CI run once waited here for a minute)
+        seen = driver.execute_script(
+            "const t = document.querySelector('tryon-lipstick'), v = t._video;"
+            "return {view: [t.view.width, t.view.height], video: [v.videoWidth, v.videoHeight, v.readyState],"
+            " frames: t.frames, running: t._running, message: (document.getElementById('message') || {}).textContent}"
+        )
+        raise RuntimeError(f"{exc}; the element: {seen}") from None
     driver.execute_script("window.__acquisition.length = 0")
 
 

@@ -156,8 +156,20 @@ export class TryonLipstick extends HTMLElement {
     this._shades = new Map(data.shades.map(s => [s.id, s]));
   }
 
+  // Camera (re)starts run one after another, each opening the resolution asked for when its turn comes (quick
+  // changes used to race: an earlier request finishing last left the camera at the wrong size). While one runs the
+  // video has no picture to grab: frames are skipped, not failed (a grab racing a switch stopped the element).
   async _startCamera() {
-    const [width, height] = (this.getAttribute("resolution") || "640x480").split("x").map(Number);
+    this._switching = (this._switching || 0) + 1;
+    const turn = (this._cameraQueue || Promise.resolve()).catch(() => {}).then(() => {
+      const [width, height] = (this.getAttribute("resolution") || "640x480").split("x").map(Number);
+      return this._openCamera(width, height);
+    });
+    this._cameraQueue = turn;
+    try { await turn; } finally { this._switching -= 1; }
+  }
+
+  async _openCamera(width, height) {
     if (this._stream) for (const track of this._stream.getTracks()) track.stop();
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new TryonError("no-camera-api");
     try {
@@ -195,10 +207,14 @@ export class TryonLipstick extends HTMLElement {
 
   async _frame() {
     const video = this._video, width = video.videoWidth, height = video.videoHeight;
-    if (!width || !height) return;
+    const ready = () => !this._switching && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
+    if (!width || !height || !ready()) return;
     const t0 = performance.now();
     // One still of the camera frame, read by the landmarker, the lip statistics and the shader alike.
-    const frame = await createImageBitmap(video);
+    let frame;
+    try { frame = await createImageBitmap(video); }
+    catch (e) { if (!ready()) return; throw e; }  // the camera was being switched meanwhile: skip this frame
+    if (frame.width !== width || frame.height !== height) { frame.close(); return; }  // ... or switched under it
     try {
       const t1 = performance.now();
       const timestamp = Math.max(this._lastTs + 1, Math.round(t1));
