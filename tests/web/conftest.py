@@ -70,6 +70,7 @@ class WebSocketClient:
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.sock.sendall(self.ws.send(Request(host=f"127.0.0.1:{port}", target=path)))
         self.pending: list[object] = []
+        self._partial: str | bytes | None = None  # a message whose pieces are still arriving
         self.closed_code: int | None = None
         self._accepted = False
         while not self._accepted and self.closed_code is None:
@@ -87,7 +88,12 @@ class WebSocketClient:
             if isinstance(event, AcceptConnection):
                 self._accepted = True
             elif isinstance(event, TextMessage | BytesMessage):
-                self.pending.append(event.data)
+                # wsproto hands a message over in pieces as its bytes arrive (a painted JPEG across several reads on
+                # a busy machine): one message is every piece up to `message_finished`.
+                self._partial = event.data if self._partial is None else self._partial + event.data
+                if event.message_finished:
+                    self.pending.append(self._partial)
+                    self._partial = None
             elif isinstance(event, CloseConnection):
                 self.closed_code = event.code
             elif isinstance(event, Ping):
