@@ -21,6 +21,7 @@ import pytest
 from tryon.errors import ModelError
 from tryon.quality.browser import (
     PARITY_SHADES,
+    RECORDER,
     acquisition_clip,
     acquisition_rows,
     appearances,
@@ -33,6 +34,7 @@ from tryon.quality.browser import (
     set_attribute,
     start_acquisition,
     view_rgb,
+    worker_resources,
     write_y4m,
 )
 from tryon.web.engine_constants import CONSTANTS_PATH, constants_text
@@ -84,12 +86,12 @@ def test_the_vendored_files_are_pinned_and_a_changed_byte_stops_the_server(tmp_p
     assert "Apache-2.0" in readme
     copy = tmp_path / "static"
     shutil.copytree(STATIC_DIR, copy)
-    wasm = copy / "vendor" / "tasks-vision" / "vision_wasm_internal.wasm"
+    wasm = copy / "vendor" / "tasks-vision" / "vision_wasm_module_internal.wasm"
     data = bytearray(wasm.read_bytes())
     data[1000] ^= 0xFF
     wasm.write_bytes(bytes(data))
     with pytest.raises(
-        ModelError, match=r"browser engine file vendor/tasks-vision/vision_wasm_internal\.wasm .* is corrupt"
+        ModelError, match=r"browser engine file vendor/tasks-vision/vision_wasm_module_internal\.wasm .* is corrupt"
     ):
         page_files(copy)
 
@@ -117,7 +119,7 @@ def test_every_response_carries_a_same_origin_policy(server: BackgroundServer) -
 
 
 def test_the_webassembly_is_served_as_wasm_compressed_and_cacheable(server: BackgroundServer) -> None:
-    path = "/static/vendor/tasks-vision/vision_wasm_internal.wasm"
+    path = "/static/vendor/tasks-vision/vision_wasm_module_internal.wasm"
     status, headers, body = request(server, "GET", path, headers={"accept-encoding": "gzip"})
     assert status == 200
     assert headers["content-type"] == "application/wasm"
@@ -194,10 +196,22 @@ def moving_face(tmp_path: Path) -> Path:
     return write_y4m(tmp_path / "moving.y4m", [source.frame(i) for i in range(60)])
 
 
-def open_page(chromium, clip: Path, url: str, wait_until, *, extra: tuple[str, ...] = ()):  # noqa: ANN001, ANN201
+def open_page(chromium, clip: Path, url: str, wait_until, *, extra: tuple[str, ...] = (), before_load: str = ""):  # noqa: ANN001, ANN201
+    """A phone-sized Chromium on `url` with `clip` as its camera; `before_load`: a script run before the page's own."""
     driver = chromium(chrome_options(clip, mobile=True, extra=extra))
+    if before_load:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": before_load})
     driver.get(url)
     return driver
+
+
+def next_frame(driver) -> dict:  # noqa: ANN001
+    """The detail of the element's next tryon-frame event."""
+    detail: dict = driver.execute_async_script(
+        "const done = arguments[0];"
+        "document.querySelector('tryon-lipstick').addEventListener('tryon-frame', e => done(e.detail), {once: true});"
+    )
+    return detail
 
 
 def shown_shade(driver) -> str:  # noqa: ANN001
@@ -223,6 +237,7 @@ def test_the_browser_paints_like_the_python_engine_for_every_finish(
     driver = open_page(chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until)
     try:
         wait_painting(driver, wait_until)
+        assert next_frame(driver)["finder"] == "worker"  # Chromium finds the faces beside the page
         figures = parity(driver, [library.get(s) for s in PARITY_SHADES], wait_until)
         assert {f.finish for f in figures} == {"matte", "satin", "gloss", "sheer", "shimmer", "metallic"}
         for figure in figures:
@@ -259,10 +274,17 @@ def test_nothing_leaves_the_phone_while_trying_on(
     from selenium.webdriver.common.by import By
 
     origin = f"http://127.0.0.1:{server.port}"
-    driver = open_page(chromium, moving_face, f"{origin}/", wait_until)
+    driver = open_page(chromium, moving_face, f"{origin}/", wait_until, before_load=RECORDER)
     try:
         wait_painting(driver, wait_until)
         loading = network_requests(driver)
+        # The face-finding worker's own requests (not in the page's log): its scripts, from this server only. The
+        # WebAssembly and the model it runs were fetched by the page and handed over.
+        loaded_by_worker = worker_resources(driver)
+        assert loaded_by_worker, "the worker reported nothing loaded"
+        for item in loaded_by_worker:
+            assert item["name"].startswith(f"{origin}/static/"), item
+            assert item["name"].endswith((".js", ".mjs")), item
         started, painted_at_start = time.monotonic(), element_state(driver)["frames"]
         for shade_id in ("ll-cherry-glaze", "nv-rose-gold", "mv-ruby-hour"):
             chip = driver.find_element(By.CSS_SELECTOR, f'.chip[data-shade="{shade_id}"]')
@@ -341,6 +363,36 @@ def test_without_webgl_the_page_says_so_and_offers_the_server_stream(
             ),
             what="server-rendered frames on the fallback page",
         )
+    finally:
+        driver.quit()
+
+
+# A browser whose workers cannot run the landmarker (WebKit gives workers no WebGL on OffscreenCanvas): the worker
+# starts and says so, as tasks-vision's failure there would.
+_WORKERS_WITHOUT_WEBGL = """
+window.Worker = class extends Worker {
+  constructor(url, options) {
+    const says = 'postMessage({type: "error", message: "Error: no WebGL2 context on an OffscreenCanvas here"})';
+    super(URL.createObjectURL(new Blob([says], {type: "text/javascript"})), options);
+  }
+};
+"""
+
+
+@pytest.mark.slow
+def test_where_a_worker_cannot_find_faces_the_page_finds_them_itself(
+    server: BackgroundServer, chromium, still_face: Path, wait_until
+) -> None:  # noqa: ANN001
+    driver = open_page(
+        chromium, still_face, f"http://127.0.0.1:{server.port}/", wait_until, before_load=_WORKERS_WITHOUT_WEBGL
+    )
+    try:
+        wait_painting(driver, wait_until)
+        detail = next_frame(driver)
+        assert detail["finder"] == "page"
+        assert detail["faces"] == 1, detail
+        assert detail["painted"] == 1, detail
+        assert element_state(driver)["message"] == ""
     finally:
         driver.quit()
 

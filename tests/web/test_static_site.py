@@ -44,7 +44,7 @@ def test_a_brand_catalog_is_what_the_built_page_offers(tmp_path: Path, capsys: p
     catalog = json.loads((assets / "catalog.json").read_text(encoding="utf-8"))
     assert [s["id"] for s in catalog["shades"]] == ["bt-launch-red", "bt-launch-nude"]  # the brand's, no others
     assert (assets / "swatches" / "bt-launch-red.png").read_bytes().startswith(b"\x89PNG")
-    assert (assets / "vendor" / "tasks-vision" / "vision_wasm_internal.wasm").stat().st_size > 10_000_000
+    assert (assets / "vendor" / "tasks-vision" / "vision_wasm_module_internal.wasm").stat().st_size > 10_000_000
     index = (out / "index.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href|catalog)="/', index)  # relative URLs only: the folder works under any path
     assert "connect-src 'self' https://brand.example;" in index  # the policy travels with the page
@@ -59,7 +59,7 @@ def test_a_brand_catalog_is_what_the_built_page_offers(tmp_path: Path, capsys: p
     assert "connect-src 'self' https://brand.example;" in headers
     assert f"/{assets.name}/*\n  Cache-Control: public, max-age=31536000, immutable" in headers
     worker = (out / "sw.js").read_text(encoding="utf-8")
-    assert f'"{assets.name}/vendor/tasks-vision/vision_wasm_internal.wasm"' in worker
+    assert f'"{assets.name}/vendor/tasks-vision/vision_wasm_module_internal.wasm"' in worker
     # A rebuild with another catalog replaces the folder whole: a new asset folder, the old one gone.
     brand_catalog(tmp_path / "brand2", [{"id": "bt-other", "name": "Other", "color": "#AA3355", "finish": "gloss"}])
     assert main(["web", "build", str(out), "--catalog", str(tmp_path / "brand2")]) == 0

@@ -185,10 +185,13 @@ def _bench_browser(args: argparse.Namespace) -> int:
     for run in report["sessions"]:
         for index, session in enumerate(run["per_session"], 1):
             print(
-                f"{run['browsers']} browser(s), #{index}: {session['fps_shown']} fps shown; landmarks p50"
+                f"{run['browsers']} browser(s), #{index}: {session['fps_shown']} fps shown (faces found"
+                f" {'in a worker' if session.get('finder') == 'worker' else 'on: ' + str(session.get('finder'))});"
+                f" landmarks p50"
                 f" {session.get('landmarks_ms_p50')} ms p95 {session.get('landmarks_ms_p95')}; lips (mask) p50"
                 f" {session.get('mask_ms_p50')} ms; render p50 {session.get('render_ms_p50')} ms; display p50"
-                f" {session.get('display_ms_p50')} ms; bytes sent while trying on"
+                f" {session.get('display_ms_p50')} ms; grab to painted p50 {session.get('latency_ms_p50')} ms;"
+                f" bytes sent while trying on"
                 f" {session['bytes_sent_while_trying_on']}"
             )
         print(

@@ -51,10 +51,11 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--no-first-run",
 )
-# Recorded from the page's first script on: every tryon-frame's detail.
-_RECORDER = (
-    "window.__tryonFrames = [];"
+# Recorded from the page's first script on: every tryon-frame's detail, and tryon-ready's.
+RECORDER = (
+    "window.__tryonFrames = []; window.__tryonReady = null;"
     "document.addEventListener('tryon-frame', e => window.__tryonFrames.push(e.detail), true);"
+    "document.addEventListener('tryon-ready', e => { window.__tryonReady = e.detail; }, true);"
 )
 
 
@@ -98,7 +99,7 @@ def chrome_options(camera_clip: Path, *, extra: Sequence[str] = (), mobile: bool
 
 def record_frames(driver: Any) -> None:
     """From the next page load on, keep every tryon-frame event's detail in `window.__tryonFrames`."""
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORDER})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORDER})
 
 
 def element_state(driver: Any) -> dict[str, Any]:
@@ -181,6 +182,16 @@ def parity(driver: Any, shades: Sequence[Shade], wait: Callable[..., Any]) -> li
     return figures
 
 
+def worker_resources(driver: Any) -> list[dict[str, Any]]:
+    """What the element's face-finding worker loaded ([{"name": URL, "bytes": on the wire}]; empty when faces are
+    found on the page), from its tryon-ready event (recorded by RECORDER). DevTools' network log of the page does not
+    show a worker's requests."""
+    ready = driver.execute_script("return window.__tryonReady")
+    if ready is None:
+        raise RuntimeError("no tryon-ready event was recorded (record_frames before the page loads)")
+    return list(ready.get("worker_resources") or [])
+
+
 def network_requests(driver: Any) -> list[dict[str, Any]]:
     """What the page sent since the last call, from the DevTools log: [{"kind": "request", "url", "method",
     "body_bytes"} | {"kind": "websocket_frame", "opcode", "bytes"}], and the response sizes on the wire as
@@ -205,7 +216,17 @@ def network_requests(driver: Any) -> list[dict[str, Any]]:
 
 def _stage_figures(frames: list[dict[str, float]]) -> dict[str, float]:
     out: dict[str, float] = {}
-    for stage in ("grab_ms", "landmarks_ms", "smoothing_ms", "mask_ms", "render_ms", "display_ms"):
+    stages = (
+        "grab_ms",
+        "landmarks_ms",
+        "waited_ms",
+        "smoothing_ms",
+        "mask_ms",
+        "render_ms",
+        "display_ms",
+        "latency_ms",
+    )
+    for stage in stages:
         values = [f[stage] for f in frames if stage in f]
         if values:
             p50, p95 = np.percentile(values, [50, 95])
@@ -270,7 +291,8 @@ def _session_run(drivers: list[Any], origin: str, shade_id: str) -> dict[str, An
                 )
             time.sleep(0.1)
         set_attribute(driver, "shade", shade_id)
-        weights.append(sum(item["bytes"] for item in network_requests(driver) if item["kind"] == "loaded"))
+        page = sum(item["bytes"] for item in network_requests(driver) if item["kind"] == "loaded")
+        weights.append(page + sum(int(item["bytes"]) for item in worker_resources(driver)))
     return {"first_painted_lips_ms": first_lips_ms, "page_weight_bytes": weights}
 
 
@@ -299,7 +321,14 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
                     per_session = []
                     for driver in drivers:
                         frames = driver.execute_script("return window.__tryonFrames")
-                        per_session.append({"fps_shown": round(len(frames) / seconds, 1), **_stage_figures(frames)})
+                        finders = sorted({str(f.get("finder")) for f in frames})
+                        per_session.append(
+                            {
+                                "fps_shown": round(len(frames) / seconds, 1),
+                                "finder": "/".join(finders),
+                                **_stage_figures(frames),
+                            }
+                        )
                         sent = network_requests(driver)
                         per_session[-1]["bytes_sent_while_trying_on"] = sum(
                             item.get("body_bytes", 0) + (item["bytes"] if item["kind"] == "websocket_frame" else 0)

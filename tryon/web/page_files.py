@@ -20,8 +20,10 @@ MODEL_NAME = "face_landmarker.task"
 # @mediapipe/tasks-vision 1.1.0 from npm, unchanged (tryon/web/static/vendor/tasks-vision/README.md).
 VENDORED_SHA256 = {
     f"{VENDOR_DIR}/vision_bundle.mjs": "9d5fc9ef74b22329cf9aa88dc543956d192b8c254210b187271614713eb5b10c",
-    f"{VENDOR_DIR}/vision_wasm_internal.js": "7c652617b5bef832f42878ce8c5f752b0724bca6054e4bc1013a37d4b1949723",
-    f"{VENDOR_DIR}/vision_wasm_internal.wasm": "782eda3ec1f414fdb4f1d66a8b59093eb4d5ab437e06117796abf05962d68eef",
+    f"{VENDOR_DIR}/vision_wasm_module_internal.js": "70eff3956521b7de058d7173a4935c95e4a223c26ea624b9f5a936d3a043dcb0",
+    f"{VENDOR_DIR}/vision_wasm_module_internal.wasm": (
+        "ee03b14a878e6c3c053a1bfa62e166dc45244be54dc0bbe61c578f710b771f6a"
+    ),
 }
 _RESTORE = "restore it with `git checkout -- tryon/web/static/vendor` (see the README beside it)"
 MEDIA_TYPES = {

@@ -117,7 +117,9 @@ def _embed(assets: str, base_url: str, first_shade: str, events_url: str | None)
 <pre id="snippet">{escaped}</pre>
 <p>Attributes: <code>shade</code> (a shade id from the catalog), <code>intensity</code> (0–1), <code>mirror</code>
 (true/false); each takes effect on the next frame. Your page's Content-Security-Policy must allow scripts from this
-folder, <code>'wasm-unsafe-eval'</code>, and <code>connect-src</code> to it (see <code>_headers</code>).</p>
+folder, <code>'wasm-unsafe-eval'</code>, <code>connect-src</code> and <code>worker-src</code> to it (see
+<code>_headers</code>). Served from your page's own origin, faces are found in a worker beside the page (faster);
+from another origin, on the page itself.</p>
 <div class="preview">
 <tryon-lipstick catalog="{assets}/catalog.json" shade="{first_shade}" intensity="0.85" mirror="true"></tryon-lipstick>
 </div>

@@ -5,22 +5,19 @@
 //   property view: the <canvas> it draws, camera-frame size, readable at any time (toDataURL, drawImage).
 //   methods: snapshot() → PNG Blob with the shade in its "tryon" iTXt chunk; cameraPicture() → JPEG Blob of the
 //   bare camera frame (for a measurement the shopper asked for).
-//   events: tryon-ready, tryon-frame (detail: per-stage ms), tryon-error (detail: {reason, message}).
-// Pipeline per camera frame: grab → MediaPipe FaceLandmarker (tasks-vision, WASM, VIDEO mode; when it finds no face,
-// a second one in IMAGE mode on squares of the frame, which finds faces too small for the whole frame: see
-// engine/squares.js) → One-Euro smoothing → lip mask and statistics over the lip box (engine/mask.js) → WebGL2 colour
-// model (engine/renderer.js).
-import { FilesetResolver, FaceLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
+//   events: tryon-ready (detail: finder — "worker" or "page", where faces are found — and worker_resources, the
+//   scripts the worker loaded: [{name, bytes}]), tryon-frame (detail: per-stage ms), tryon-error (detail: {reason,
+//   message}).
+// Pipeline per camera frame: grab → the face finder (engine/finder.js: MediaPipe FaceLandmarker, tasks-vision WASM,
+// VIDEO mode; when it finds no face, a second one in IMAGE mode on squares of the frame; in a worker where the
+// browser allows, so one frame's faces are found while the page paints the one before) → One-Euro smoothing → lip
+// mask and statistics over the lip box (engine/mask.js) → WebGL2 colour model (engine/renderer.js).
+import { startFinder } from "./engine/finder.js";
 import { lipPaint } from "./engine/mask.js";
 import { LipstickRenderer, RenderError } from "./engine/renderer.js";
 import { LandmarkSmoother } from "./engine/smoothing.js";
-import { fromSquare, searchSquares } from "./engine/squares.js";
 
 const HERE = new URL(".", import.meta.url);
-const MAX_FACES = 1;
-// A face found in a square and narrower than this share of the square's side is looked for in that square first on
-// the next frame (the whole frame would miss it again); a wider one is left to the whole frame's tracking.
-const SMALL_IN_SQUARE = 0.3;
 // A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
@@ -75,7 +72,7 @@ export class TryonLipstick extends HTMLElement {
     this._raster = document.createElement("canvas");     // scratch: lip contours rasterised
     this._lipPixels = document.createElement("canvas");  // scratch: the lip box's camera pixels
     this._shades = new Map();
-    this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0; this._startedAt = 0; this._cameraFps = 30;
+    this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0; this._cameraFps = 30;
   }
 
   /** The canvas the try-on is drawn on (camera-frame size). */
@@ -114,26 +111,22 @@ export class TryonLipstick extends HTMLElement {
       catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
       this._constants = constants;
       this._smoother = new LandmarkSmoother(constants.smoothing);
-      // The catalog, the landmarkers (13 MB of WebAssembly and the model, fetched once for both) and the camera start
-      // side by side.
-      const landmarkers = (async () => {
+      // The catalog, the face finder (13 MB of WebAssembly and the model, fetched once) and the camera start side by
+      // side.
+      const finder = (async () => {
         try {
-          const files = await FilesetResolver.forVisionTasks(this.getAttribute("wasm") || new URL("vendor/tasks-vision", HERE).href);
           const response = await fetch(this.getAttribute("model") || new URL("face_landmarker.task", HERE).href);
           if (!response.ok) throw new Error(`the model: HTTP ${response.status}`);
-          const model = new Uint8Array(await response.arrayBuffer());
-          const made = mode => FaceLandmarker.createFromOptions(files, {
-            baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: mode, numFaces: MAX_FACES,
-          });
-          return await Promise.all([made("VIDEO"), made("IMAGE")]);
+          const wasm = this.getAttribute("wasm") || new URL("vendor/tasks-vision/", HERE).href;
+          return await startFinder(new URL(wasm, document.baseURI).href, await response.arrayBuffer(), constants.landmarks.count);
         } catch (e) { throw new TryonError("landmarker", String(e)); }
       })();
-      landmarkers.then(found => { if (generation !== this._generation) for (const l of found) l.close(); }, () => {});  // stopped meanwhile
-      const [, found] = await Promise.all([this._loadCatalog(), landmarkers, this._startCamera()]);
+      finder.then(found => { if (generation !== this._generation) found.close(); }, () => {});  // stopped meanwhile
+      const [, found] = await Promise.all([this._loadCatalog(), finder, this._startCamera()]);
       if (generation !== this._generation) return;
-      [this._landmarker, this._squareLandmarker] = found;
-      this.dispatchEvent(new CustomEvent("tryon-ready", { bubbles: true }));
-      this._schedule();
+      this._finder = found;
+      this.dispatchEvent(new CustomEvent("tryon-ready", { detail: { finder: found.where, worker_resources: found.resources }, bubbles: true }));
+      this._run(generation);
     } catch (e) { if (generation === this._generation) this._fail(e); }
   }
 
@@ -142,9 +135,7 @@ export class TryonLipstick extends HTMLElement {
     this._generation++;
     if (this._stream) for (const track of this._stream.getTracks()) track.stop();
     this._stream = null;
-    if (this._landmarker) { this._landmarker.close(); this._landmarker = null; }
-    if (this._squareLandmarker) { this._squareLandmarker.close(); this._squareLandmarker = null; }
-    this._lastSquare = null;
+    if (this._finder) { this._finder.close(); this._finder = null; }
   }
 
   async _loadCatalog() {
@@ -184,44 +175,85 @@ export class TryonLipstick extends HTMLElement {
     const rate = this._stream.getVideoTracks()[0]?.getSettings().frameRate;
     this._cameraFps = rate > 0 ? Math.min(rate, 60) : 30;
     this._smoother?.reset();
+    this._finder?.reset();
   }
 
-  // One frame at a time, paced by the camera's frame rate: the next starts one camera frame after the last one
-  // started, or at once when the last took longer (then every frame shows the newest camera picture). Not tied to
-  // the page's rendering steps (requestVideoFrameCallback): a busy page gets those late, and would wait for them.
-  _schedule() {
-    if (!this._running) return;
-    const wait = this._startedAt + 1000 / this._cameraFps - performance.now();
-    if (wait > 1) { setTimeout(() => this._tick(), wait); return; }
-    // At once: a message, not setTimeout(0), which browsers clamp to 4 ms in a chain of timers (a tenth of a frame).
-    if (!this._wake) { this._wake = new MessageChannel(); this._wake.port1.onmessage = () => this._tick(); }
-    this._wake.port2.postMessage(0);
+  // Paced by the camera's frame rate: a frame is grabbed one camera frame after the last one was, or at once when the
+  // last took longer (then every frame shows the newest camera picture). Not tied to the page's rendering steps
+  // (requestVideoFrameCallback): a busy page gets those late, and would wait for them. Where the face finder runs in
+  // a worker, it finds one frame's faces while the page paints the frame before and grabs the next; on the page
+  // the three follow one another.
+  async _run(generation) {
+    const live = () => this._running && generation === this._generation;
+    let grabbed = await this._grabAt(0), waiting = null;
+    try {
+      while (live()) {
+        if (!grabbed) {  // the camera is being switched
+          if (waiting) { this._paint(waiting); waiting = null; }
+          grabbed = await this._grabAt(performance.now() + 1000 / this._cameraFps);
+          continue;
+        }
+        const timestamp = Math.max(this._lastTs + 1, Math.round(grabbed.t1));
+        this._lastTs = timestamp;
+        const finding = this._finder.find(grabbed.frame, timestamp);
+        if (waiting) { this._paint(waiting); waiting = null; }
+        let nextReady = false;
+        const next = this._grabAt(grabbed.t0 + 1000 / this._cameraFps).then(g => { nextReady = true; return g; });
+        let found;
+        try { found = { ...grabbed, ...await finding, timestamp }; }
+        catch (e) { next.then(g => g?.frame.close(), () => {}); throw new TryonError("tracking", String(e)); }
+        if (!live()) { found.frame.close(); next.then(g => g?.frame.close(), () => {}); return; }
+        // The next frame already grabbed (the finder took longer than a camera frame): it goes to the finder first,
+        // and this one is painted meanwhile. Otherwise this one is painted now, not a camera frame later.
+        if (nextReady) waiting = found; else this._paint(found);
+        grabbed = await next;
+      }
+      if (grabbed) grabbed.frame.close();
+      if (waiting) waiting.frame.close();
+    } catch (e) {
+      if (live()) this._fail(e instanceof TryonError ? e : new TryonError("tracking", String(e)));
+    }
   }
 
-  async _tick() {
-    if (!this._running) return;
-    this._startedAt = performance.now();
-    try { await this._frame(); } catch (e) { this._fail(e instanceof TryonError ? e : new TryonError("tracking", String(e))); return; }
-    this._schedule();
+  /** The camera picture at `at` (performance.now() ms; when that has passed, as the page's next task), as _grab
+   * gives it. Always after a task boundary: a loop of promises alone would starve the page's own events. */
+  async _grabAt(at) {
+    const wait = at - performance.now();
+    if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait));
+    else await this._nextTask();
+    return this._running ? await this._grab() : null;
   }
 
-  async _frame() {
+  /** Resolves as a task of its own: a message, not setTimeout(0), which browsers clamp to 4 ms in a chain of timers
+   * (a tenth of a frame). */
+  _nextTask() {
+    if (!this._wake) {
+      this._wake = new MessageChannel();
+      this._wakers = [];
+      this._wake.port1.onmessage = () => this._wakers.shift()?.();
+    }
+    return new Promise(resolve => { this._wakers.push(resolve); this._wake.port2.postMessage(0); });
+  }
+
+  /** The newest camera picture as {frame: ImageBitmap, t0, t1} (ms: grab start and end), or null while the camera
+   * is being switched. */
+  async _grab() {
     const video = this._video, width = video.videoWidth, height = video.videoHeight;
     const ready = () => !this._switching && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
-    if (!width || !height || !ready()) return;
+    if (!width || !height || !ready()) return null;
     const t0 = performance.now();
     // One still of the camera frame, read by the landmarker, the lip statistics and the shader alike.
     let frame;
     try { frame = await createImageBitmap(video); }
-    catch (e) { if (!ready()) return; throw e; }  // the camera was being switched meanwhile: skip this frame
-    if (frame.width !== width || frame.height !== height) { frame.close(); return; }  // ... or switched under it
+    catch (e) { if (!ready()) return null; throw e; }  // the camera was being switched meanwhile: skip this frame
+    if (frame.width !== width || frame.height !== height) { frame.close(); return null; }  // ... or switched under it
+    return { frame, t0, t1: performance.now() };
+  }
+
+  /** Smooth the landmarks `found` in its frame, paint the lips and show it. */
+  _paint(found) {
+    const { frame, faces, foundIn, timestamp, t0, t1 } = found, width = frame.width, height = frame.height;
     try {
-      const t1 = performance.now();
-      const timestamp = Math.max(this._lastTs + 1, Math.round(t1));
-      this._lastTs = timestamp;
-      let faces, foundIn;
-      try { [faces, foundIn] = await this._landmarks(frame, timestamp); }
-      catch (e) { throw new TryonError("tracking", String(e)); }
       const t2 = performance.now();
       const smoothed = this._smoother.update(faces, timestamp);
       const t3 = performance.now();
@@ -233,8 +265,10 @@ export class TryonLipstick extends HTMLElement {
       const t5 = performance.now();
       this._frames += 1;
       const detail = {
-        frame: this._frames, faces: faces.length, found_in: foundIn, painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
-        grab_ms: t1 - t0, landmarks_ms: t2 - t1, smoothing_ms: t3 - t2, mask_ms: t4 - t3, render_ms: t5 - t4, at_ms: t5,
+        frame: this._frames, faces: faces.length, found_in: foundIn, finder: this._finder.where,
+        painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
+        grab_ms: t1 - t0, landmarks_ms: found.ms, waited_ms: t2 - t1 - found.ms, smoothing_ms: t3 - t2, mask_ms: t4 - t3,
+        render_ms: t5 - t4, latency_ms: t5 - t0, at_ms: t5,
       };
       requestAnimationFrame(() => {  // the painted frame reaches the screen with the next composited frame
         detail.display_ms = performance.now() - t5;
@@ -243,41 +277,6 @@ export class TryonLipstick extends HTMLElement {
       if (this._keep) this._keep.close();
       this._keep = frame;  // the camera picture for cameraPicture()
     } catch (e) { frame.close(); throw e; }
-  }
-
-  /** The faces' landmarks in `frame` as flat [x0, y0, ...] frame pixels, and where they were found: "frame" (the
-   * VIDEO landmarker on the whole frame), "square" (the IMAGE landmarker on one of `searchSquares`) or null. */
-  async _landmarks(frame, timestamp) {
-    const width = frame.width, height = frame.height, count = this._constants.landmarks.count;
-    const inSquare = async square => {
-      const crop = await createImageBitmap(frame, square.x, square.y, square.side, square.side);
-      try { return this._squareLandmarker.detect(crop).faceLandmarks.map(points => fromSquare(points, square, count)); }
-      finally { crop.close(); }
-    };
-    const small = (faces, square) => {
-      let left = Infinity, right = -Infinity;
-      for (let i = 0; i < faces[0].length; i += 2) { left = Math.min(left, faces[0][i]); right = Math.max(right, faces[0][i]); }
-      return right - left < square.side * SMALL_IN_SQUARE;
-    };
-    const squares = searchSquares(width, height);
-    const last = squares.find(s => this._lastSquare && s.x === this._lastSquare.x && s.y === this._lastSquare.y && s.side === this._lastSquare.side);
-    this._lastSquare = null;
-    if (last) {
-      const faces = await inSquare(last);
-      if (faces.length) { if (small(faces, last)) this._lastSquare = last; return [faces, "square"]; }
-    }
-    const whole = this._landmarker.detectForVideo(frame, timestamp).faceLandmarks.map(points => {
-      const flat = new Float32Array(count * 2);
-      for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
-      return flat;
-    });
-    if (whole.length) return [whole, "frame"];
-    for (const square of squares) {
-      if (square === last) continue;
-      const faces = await inSquare(square);
-      if (faces.length) { if (small(faces, square)) this._lastSquare = square; return [faces, "square"]; }
-    }
-    return [[], null];
   }
 
   /** The camera frame on the view (mirrored when asked), each face's painted lip box laid over it. */
