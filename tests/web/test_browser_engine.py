@@ -42,10 +42,17 @@ from tryon.web.page_files import STATIC_DIR, VENDORED_SHA256, page_files
 from tryon.web.phone import CONTENT_SECURITY_POLICY, encode_jpeg, phone_app
 from tryon.web.share import BackgroundServer
 
+PAGE_LOADS_UNLIMITED = 1_000_000  # requests a minute per address: no rate limit in these tests
+
 
 @pytest.fixture(scope="module")
 def server(library) -> Iterator[BackgroundServer]:  # noqa: ANN001
-    running = BackgroundServer(phone_app(library.shades, max_phones=1), "127.0.0.1", 0)
+    # Every browser here comes from 127.0.0.1, and a page load is ~60 requests: at the server's 600 a minute per
+    # address, ten page loads in a minute (a fast machine running this module) would get 429s — the WebAssembly
+    # refused, "the face finder could not start". The limit itself is tested in test_hostile_clients.py.
+    running = BackgroundServer(
+        phone_app(library.shades, max_phones=1, requests_per_minute=PAGE_LOADS_UNLIMITED), "127.0.0.1", 0
+    )
     running.start()
     yield running
     running.stop()

@@ -24,11 +24,18 @@ from tryon.web.share import BackgroundServer
 pytestmark = pytest.mark.slow
 
 
+PAGE_LOADS_UNLIMITED = 1_000_000  # requests a minute per address: no rate limit in these tests
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, library) -> Iterator[BackgroundServer]:  # noqa: ANN001
     cert, key = self_signed("127.0.0.1", tmp_path_factory.mktemp("certs"))
     running = BackgroundServer(
-        phone_app(library.shades, max_phones=2), "127.0.0.1", 0, ssl_certfile=str(cert), ssl_keyfile=str(key)
+        phone_app(library.shades, max_phones=2, requests_per_minute=PAGE_LOADS_UNLIMITED),  # see test_browser_engine
+        "127.0.0.1",
+        0,
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
     )
     running.start()
     yield running
