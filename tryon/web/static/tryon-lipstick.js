@@ -106,22 +106,18 @@ export class TryonLipstick extends HTMLElement {
     const generation = ++this._generation;
     try {
       if (!WebAssembly.validate(SIMD_PROBE)) throw new TryonError("no-simd");
-      const constants = await (await fetch(new URL("engine/constants.json", HERE))).json();
-      try { this._renderer = new LipstickRenderer(constants); }
-      catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
-      this._constants = constants;
-      this._smoother = new LandmarkSmoother(constants.smoothing);
-      // The catalog, the face finder (13 MB of WebAssembly and the model, fetched once) and the camera start side by
-      // side.
-      const finder = (async () => {
-        try {
-          const response = await fetch(this.getAttribute("model") || new URL("face_landmarker.task", HERE).href);
-          if (!response.ok) throw new Error(`the model: HTTP ${response.status}`);
-          const wasm = this.getAttribute("wasm") || new URL("vendor/tasks-vision/", HERE).href;
-          return await startFinder(new URL(wasm, document.baseURI).href, await response.arrayBuffer(), constants.landmarks.count);
-        } catch (e) { throw new TryonError("landmarker", String(e)); }
-      })();
+      // The face finder first (13 MB of WebAssembly and the model: the longest wait), then the constants, the
+      // catalog and the camera, all side by side.
+      const constants = fetch(new URL("engine/constants.json", HERE)).then(response => response.json());
+      const folder = new URL(this.getAttribute("wasm") || new URL("vendor/tasks-vision/", HERE).href, document.baseURI).href;
+      const model = new URL(this.getAttribute("model") || new URL("face_landmarker.task", HERE).href, document.baseURI).href;
+      const finder = startFinder(folder, model, constants.then(c => c.landmarks.count))
+        .catch(e => { throw new TryonError("landmarker", String(e)); });
       finder.then(found => { if (generation !== this._generation) found.close(); }, () => {});  // stopped meanwhile
+      this._constants = await constants;
+      try { this._renderer = new LipstickRenderer(this._constants); }
+      catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
+      this._smoother = new LandmarkSmoother(this._constants.smoothing);
       const [, found] = await Promise.all([this._loadCatalog(), finder, this._startCamera()]);
       if (generation !== this._generation) return;
       this._finder = found;

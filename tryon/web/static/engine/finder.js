@@ -16,32 +16,47 @@ const SMALL_IN_SQUARE = 0.3;
 const LOADER = "vision_wasm_module_internal.js", BINARY = "vision_wasm_module_internal.wasm";
 
 export class FaceFinder {
-  /** Both landmarkers: `folder`, URL of the tasks-vision folder (its loader is imported from there); `wasm`, its
+  /** The landmarkers: `folder`, URL of the tasks-vision folder (its loader is imported from there); `wasm`, its
    * WebAssembly compiled (a WebAssembly.Module: compiled once, by the page, for every landmarker); `model`, the
-   * model's bytes (ArrayBuffer); `count`, landmarks per face. */
+   * model's bytes (ArrayBuffer); `count`, landmarks per face. Resolves once the whole-frame (VIDEO) landmarker is
+   * ready; the squares' (IMAGE) one, needed only for faces too small for the whole frame, is made once the first
+   * frame has been answered (not before: on the same thread, it would hold the first lipstick back by ~0.5 s), or
+   * at once when a square is searched before that. */
   static async create(folder, wasm, model, count) {
     const { default: factory } = await import(new URL(LOADER, folder).href);
     const bytes = new Uint8Array(model);
-    const made = [];
-    try {
-      // One after the other: tasks-vision takes the factory and the module's settings from globals, and clears them
-      // after each.
-      for (const mode of ["VIDEO", "IMAGE"]) {
-        self.ModuleFactory = factory;
-        self.Module = { instantiateWasm: (imports, done) => { WebAssembly.instantiate(wasm, imports).then(done); return {}; } };
-        made.push(await FaceLandmarker.createFromOptions({ wasmLoaderPath: "", wasmBinaryPath: "" }, {
-          baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode: mode, numFaces: MAX_FACES,
-        }));
-      }
-    } catch (e) { for (const landmarker of made) landmarker.close(); throw e; }
-    return new FaceFinder(made[0], made[1], count);
+    // One after the other: tasks-vision takes the factory and the module's settings from globals, and clears them
+    // after each.
+    const made = mode => {
+      self.ModuleFactory = factory;
+      self.Module = { instantiateWasm: (imports, done) => { WebAssembly.instantiate(wasm, imports).then(done); return {}; } };
+      return FaceLandmarker.createFromOptions({ wasmLoaderPath: "", wasmBinaryPath: "" }, {
+        baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode: mode, numFaces: MAX_FACES,
+      });
+    };
+    return new FaceFinder(await made("VIDEO"), () => made("IMAGE"), count);
   }
 
-  constructor(video, image, count) {
-    this._video = video; this._image = image; this._count = count; this._lastSquare = null;
+  /** `video`: a FaceLandmarker; `makeImage`: makes the IMAGE one (a promise). */
+  constructor(video, makeImage, count) {
+    this._video = video; this._makeImage = makeImage; this._image = null; this._count = count; this._lastSquare = null;
+    this._closed = false;
   }
 
-  close() { this._video.close(); this._image.close(); }
+  /** The IMAGE landmarker (a promise), made on first call. */
+  _imageLandmarker() {
+    if (!this._image) {
+      this._image = this._makeImage();
+      this._image.then(landmarker => { if (this._closed) landmarker.close(); }, () => {});
+    }
+    return this._image;
+  }
+
+  close() {
+    this._closed = true;
+    this._video.close();
+    this._image?.then(landmarker => landmarker.close(), () => {});
+  }
 
   /** Forget the face followed in a square (the camera changed). */
   reset() { this._lastSquare = null; }
@@ -52,8 +67,9 @@ export class FaceFinder {
   async find(frame, timestamp) {
     const width = frame.width, height = frame.height, count = this._count;
     const inSquare = async square => {
+      const image = await this._imageLandmarker();
       const crop = await createImageBitmap(frame, square.x, square.y, square.side, square.side);
-      try { return this._image.detect(crop).faceLandmarks.map(points => fromSquare(points, square, count)); }
+      try { return image.detect(crop).faceLandmarks.map(points => fromSquare(points, square, count)); }
       finally { crop.close(); }
     };
     const small = (faces, square) => {
@@ -74,6 +90,7 @@ export class FaceFinder {
       for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
       return flat;
     });
+    if (!this._image) setTimeout(() => { if (!this._closed) this._imageLandmarker(); }, 0);  // after this answer
     if (whole.length) return [whole, "frame"];
     for (const square of squares) {
       if (square === last) continue;
@@ -141,15 +158,24 @@ class PageFinder {
   close() { this._finder.close(); }
 }
 
-/** A face finder for `count` landmarks: in a worker where the browser can, else on the page. `folder`: URL of the
- * tasks-vision folder; `model`: the model's bytes (ArrayBuffer, copied). The page fetches and compiles the
- * WebAssembly (once for all landmarkers) and hands it over: the worker fetches nothing but its scripts, listed with
- * their bytes on the wire in `resources` ([{name, bytes}]). Rejects when neither can start. */
-export async function startFinder(folder, model, count) {
+/** A face finder: in a worker where the browser can, else on the page. `folder`: URL of the tasks-vision folder;
+ * `modelUrl`: the model's; `count`: landmarks per face (or a promise of it: the downloads do not wait for it). The
+ * page fetches the model and fetches and compiles the WebAssembly side by side (compiled once for all landmarkers),
+ * and hands both over: the worker fetches nothing but its scripts, listed with their bytes on the wire in
+ * `resources` ([{name, bytes}]). Rejects when neither can start. */
+export async function startFinder(folder, modelUrl, count) {
   if (!folder.endsWith("/")) folder += "/";
-  const response = await fetch(new URL(BINARY, folder));
-  if (!response.ok) throw new Error(`${BINARY}: HTTP ${response.status}`);
-  const wasm = await WebAssembly.compileStreaming(response);
+  const [wasm, model] = await Promise.all([
+    fetch(new URL(BINARY, folder)).then(response => {
+      if (!response.ok) throw new Error(`${BINARY}: HTTP ${response.status}`);
+      return WebAssembly.compileStreaming(response);
+    }),
+    fetch(modelUrl).then(response => {
+      if (!response.ok) throw new Error(`the model: HTTP ${response.status}`);
+      return response.arrayBuffer();
+    }),
+  ]);
+  count = await count;
   if (typeof Worker === "function" && typeof OffscreenCanvas === "function") {
     try { return await WorkerFinder.create(folder, wasm, model.slice(0), count); }
     catch (e) { console.warn("tryon: the face finder runs on the page, not in a worker:", e); }
