@@ -39,7 +39,10 @@ class FlowParams:
     """`carry`: weight of the flow-carried pose in [0, 1) (0: MediaPipe's as is); a reading whose pose disagrees
     with the carried one by more than `reset_px_per_100` px (mean point distance, per 100 px of face width) starts
     afresh (the flow lost: a hand over the face, a cut in the video; smaller disagreements are MediaPipe's own
-    glitches, up to 8 px on a 240 px face in one frame, which the carried pose rides out). `window_px` and
+    glitches, up to 8 px on a 240 px face in one frame, which the carried pose rides out). A smaller disagreement
+    that lasts — above `persist_px_per_100` for `persist_frames` frames in a row — starts afresh too: MediaPipe's
+    glitches come and go, a carried pose gone wrong stays (a face jumping 100 px in one frame was followed only
+    partly by the flow and then held ~10 px off for over a second, fading 5 % a frame; 0: never). `window_px` and
     `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the ~150 followed points
     tracked than this and the flow is not trusted.
 
@@ -63,6 +66,8 @@ class FlowParams:
     lip_trust: tuple[float, float] = (1.2, 2.2)
     lip_levels: int = 2
     smooth_px: float = 0.8
+    persist_px_per_100: float = 3.0
+    persist_frames: int = 3
 
 
 LIPS = np.array(LIP_POINTS)
@@ -114,8 +119,9 @@ class _Carried:
 
 
 class _Track:
-    def __init__(self, points: np.ndarray) -> None:
+    def __init__(self, points: np.ndarray, strained: int = 0) -> None:
         self.points = points  # the last estimate, float64 (478, 2)
+        self.strained = strained  # frames in a row the measured pose has disagreed with the carried one (persist_*)
 
     def centre(self) -> np.ndarray:
         return np.asarray(self.points.mean(axis=0))
@@ -149,14 +155,15 @@ class FlowCarrier:
             centre = points.mean(axis=0)
             width = float(np.ptp(points[:, 0]))
             track = min(unmatched, key=lambda t: float(np.linalg.norm(t.centre() - centre)), default=None)
-            carried = None
+            carried, strained = None, 0
             if track is not None and float(np.linalg.norm(track.centre() - centre)) < width / 2:
                 unmatched.remove(track)
                 carried = self._carry(previous, gray, track.points) if previous is not None else None
+                strained = track.strained
             if carried is not None:
-                points = self._blend(points, carried, width)
+                points, strained = self._blend(points, carried, width, strained)
                 face = replace(face, points=points.astype(np.float32))
-            tracks.append(_Track(points))
+            tracks.append(_Track(points, strained))
             out.append(face)
         self._tracks = tracks
         return tuple(out)
@@ -213,21 +220,26 @@ class FlowCarrier:
             residual = np.where(ok, error.ravel().astype(np.float64), np.inf)
         return _Carried(carried_local + offset, lips + offset, residual)
 
-    def _blend(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
+    def _blend(
+        self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int
+    ) -> tuple[np.ndarray, int]:
         """`measured` moved `carry` of the way along the similarity that takes its rigid points onto the carried
         ones, then its lips towards the carried lips (`_blend_lips`); as it is when the poses disagree by more than
-        `reset_px_per_100`."""
+        `reset_px_per_100`, or by more than `persist_px_per_100` for the `persist_frames`-th frame in a row
+        (`strained`: such frames so far; returned updated)."""
         rigid = rigid_part(measured)
         scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
-        if float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean()) > (
-            self.params.reset_px_per_100 * face_width / 100
-        ):
-            return measured
+        apart = float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean())
+        if apart > self.params.reset_px_per_100 * face_width / 100:
+            return measured, 0
+        strained = strained + 1 if apart > self.params.persist_px_per_100 * face_width / 100 else 0
+        if self.params.persist_frames and strained >= self.params.persist_frames:
+            return measured, 0
         k = self.params.carry
         placed = _apply(measured, scale**k, angle * k, shift * k, centre)
         if self.params.lip_carry > 0:
             placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width)
-        return placed
+        return placed, strained
 
     def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
         """The lip points `measured` (40, 2) moved towards `carried.lips`, each by `lip_carry` faded by the two
