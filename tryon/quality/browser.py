@@ -480,6 +480,111 @@ def browser_acquisition(
     return results
 
 
+# Per painted frame: the clip frame's index (its top-left patch, read back from the view) and the lip points before
+# and after the element's smoothing, hooked onto the element's own smoother and view (measuring code only).
+_MOTION_HOOK = """
+const t = document.querySelector('tryon-lipstick'), lips = arguments[0];
+window.__motion = [];
+const update = t._smoother.update.bind(t._smoother);
+t._smoother.update = (faces, ts) => { const out = update(faces, ts); window.__lips = [faces[0], out[0]]; return out; };
+const show = t._show.bind(t);
+t._show = (frame, paints, shade, intensity) => {
+  show(frame, paints, shade, intensity);
+  const level = t.view.getContext('2d').getImageData(4, 4, 1, 1).data[1];
+  const pick = p => p ? lips.map(i => [p[2 * i], p[2 * i + 1]]) : null;
+  window.__motion.push([Math.round((level - 40) / 2), pick(window.__lips[0]), pick(window.__lips[1])]);
+};
+"""
+
+
+_VIEW_WIDTH = "return document.querySelector('tryon-lipstick').view.width"
+
+
+@dataclass(frozen=True)
+class BrowserMotion:
+    """The in-browser engine's lips on the demo face (240 px wide, 1280×720) sliding sideways, sine, peak
+    `speed_px_s`: per painted frame, the mean distance of its 40 lip points from the truth, px — `shown` after the
+    element's smoothing (what it paints), `raw` tasks-vision's landmarks; `fps`: frames painted a second."""
+
+    speed_px_s: float
+    frames: int
+    fps: float
+    shown_mean_px: float
+    shown_p95_px: float
+    shown_max_px: float
+    raw_mean_px: float
+    raw_p95_px: float
+
+
+def motion_clip(path: Path, speed_px_s: float) -> list[np.ndarray]:
+    """Write a Y4M clip of one period (2 s, 60 frames: the camera's loop is seamless) of the demo face sliding at
+    `speed_px_s` as `tryon eval --motion` moves it (sensor noise σ 3, motion blur), each frame's index in its
+    top-left corner; return each frame's true lip points ((40, 2) px), as the harness defines them."""
+    from tryon.engine.landmarks import FaceLandmarker
+    from tryon.media.sources import DEMO_FACE_PATH, read_image
+    from tryon.quality.motion import MOTION_FACE_WIDTH_PX, Motion, motion_truths
+
+    photo = read_image(DEMO_FACE_PATH)
+    with FaceLandmarker(mode="image") as landmarker:
+        face = landmarker.detect(photo)[0]
+    frames, truths = motion_truths(photo, face, Motion("translate", "sine", speed_px_s), 60, MOTION_FACE_WIDTH_PX)
+    for index, frame in enumerate(frames):
+        frame[:_INDEX_PATCH_PX, :_INDEX_PATCH_PX] = 40 + 2 * index
+    write_y4m(path, frames)
+    return truths
+
+
+def measure_motion(
+    driver: Any, url: str, truths: Sequence[np.ndarray], speed_px_s: float, seconds: float
+) -> BrowserMotion:
+    """Open the page at `url` in `driver` (its camera playing a `motion_clip` with these `truths`) at 1280×720,
+    unmirrored, and measure `seconds` of painted frames against the truths."""
+    from tryon.engine.face import LIP_POINTS
+
+    driver.get(url)
+    _wait_painted(driver)
+    set_attribute(driver, "mirror", "false")  # the index patch stays top left
+    set_attribute(driver, "resolution", "1280x720")
+    _poll(lambda: driver.execute_script(_VIEW_WIDTH) == 1280, what="the camera at 1280x720")
+    time.sleep(2.0)  # the smoother settles on the new size
+    driver.execute_script(_MOTION_HOOK, list(LIP_POINTS))
+    time.sleep(seconds)
+    rows = driver.execute_script("return window.__motion")
+    painted = [r for r in rows if 0 <= r[0] < len(truths) and r[1] is not None and r[2] is not None]
+    if not painted:
+        raise RuntimeError(f"no painted frame with a face at {speed_px_s:.0f} px/s")
+    raw = np.array([np.linalg.norm(np.asarray(r[1]) - truths[r[0]], axis=1).mean() for r in painted])
+    shown = np.array([np.linalg.norm(np.asarray(r[2]) - truths[r[0]], axis=1).mean() for r in painted])
+    return BrowserMotion(
+        speed_px_s,
+        len(painted),
+        round(len(rows) / seconds, 1),
+        round(float(shown.mean()), 2),
+        round(float(np.percentile(shown, 95)), 2),
+        round(float(shown.max()), 2),
+        round(float(raw.mean()), 2),
+        round(float(np.percentile(raw, 95)), 2),
+    )
+
+
+def browser_motion(speeds_px_s: Sequence[float] = (240.0, 400.0), seconds: float = 10.0) -> list[BrowserMotion]:
+    """`tryon eval --motion --browser`: for each speed, `seconds` of `motion_clip` through the phone page of a
+    `tryon serve` in headless Chromium (`measure_motion`)."""
+    results: list[BrowserMotion] = []
+    server, origin = _serve()
+    try:
+        for speed in speeds_px_s:
+            with tempfile.TemporaryDirectory(prefix="tryon-browser-motion-") as folder:
+                clip = Path(folder) / "clip.y4m"
+                truths = motion_clip(clip, speed)
+                with _browsers(1, clip) as (driver,):
+                    results.append(measure_motion(driver, f"{origin}/", truths, speed, seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return results
+
+
 def _poll(condition: Callable[[], Any], *, what: str, timeout_s: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while not (value := condition()):

@@ -305,6 +305,29 @@ def motion_frames(
         yield int(round(t * 1000)), frame, _matrix(pivot, _pose(motion, t, lip_radius_px))
 
 
+def motion_truths(
+    photo: np.ndarray, photo_face: Face, motion: Motion, frames: int, face_width_px: float = MOTION_FACE_WIDTH_PX
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """`frames` RGB uint8 frames of `photo` in `motion` from its first moving frame on (the warm-up at rest left
+    out), with sensor noise σ 3 and motion blur as `trace_motion` makes them, and each one's true lip points ((40, 2)
+    float64 px: the lips VIDEO mode settles on at rest, moved by the frame's mid-exposure transform). Rigid
+    motions only. For a clip another engine (the browser's) is measured on."""
+    if motion.mouth_px_s:
+        raise ValueError(f"{motion.name}: motion_truths makes rigid motions only")
+    scene = MovingScene(photo, photo_face, face_width_px)
+    rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
+    if rest is None:
+        raise ValueError("no face found in the photo at rest")
+    lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
+    shown, truths = [], []
+    moving = motion_frames(scene, motion, _WARM_UP_FRAMES + frames, lip_radius, noise_sigma=3.0)
+    for index, (_, frame, matrix) in enumerate(moving):
+        if index >= _WARM_UP_FRAMES:
+            shown.append(frame)
+            truths.append(rest @ matrix[:, :2].T + matrix[:, 2])
+    return shown, truths
+
+
 @dataclass(frozen=True)
 class MotionTrace:
     """One motion run through the raw (unsmoothed) VIDEO-mode landmarker: per scored frame its timestamp, the faces
