@@ -181,8 +181,9 @@ export class TryonLipstick extends HTMLElement {
   // the three follow one another.
   async _run(generation) {
     const live = () => this._running && generation === this._generation;
-    let grabbed = await this._grabAt(0), waiting = null;
+    let grabbed = null, waiting = null;
     try {
+      grabbed = await this._grabAt(0);
       while (live()) {
         if (!grabbed) {  // the camera is being switched
           if (waiting) { this._paint(waiting); waiting = null; }
