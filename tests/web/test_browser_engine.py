@@ -506,9 +506,9 @@ def test_the_browser_engine_is_measured_on_a_sliding_face(server: BackgroundServ
     truths = motion_clip(clip, 240.0)
     driver = chromium(chrome_options(clip))
     try:
-        run = measure_motion(driver, f"http://127.0.0.1:{server.port}/", truths, 240.0, 3.0)
+        run = measure_motion(driver, f"http://127.0.0.1:{server.port}/", truths, 240.0, 0.0, min_frames=20)
     finally:
         driver.quit()
-    assert run.frames >= 10, run
+    assert run.frames >= 15, run  # of the 20 painted: those with a face and a readable index
     assert run.shown_mean_px < 4.0, run
     assert run.shown_mean_px <= run.raw_mean_px + 0.5, run

@@ -535,10 +535,10 @@ def motion_clip(path: Path, speed_px_s: float) -> list[np.ndarray]:
 
 
 def measure_motion(
-    driver: Any, url: str, truths: Sequence[np.ndarray], speed_px_s: float, seconds: float
+    driver: Any, url: str, truths: Sequence[np.ndarray], speed_px_s: float, seconds: float, *, min_frames: int = 1
 ) -> BrowserMotion:
     """Open the page at `url` in `driver` (its camera playing a `motion_clip` with these `truths`) at 1280×720,
-    unmirrored, and measure `seconds` of painted frames against the truths."""
+    unmirrored, and measure its painted frames against the truths for `seconds` and at least `min_frames` frames."""
     from tryon.engine.face import LIP_POINTS
 
     driver.get(url)
@@ -548,7 +548,11 @@ def measure_motion(
     _poll(lambda: driver.execute_script(_VIEW_WIDTH) == 1280, what="the camera at 1280x720")
     time.sleep(2.0)  # the smoother settles on the new size
     driver.execute_script(_MOTION_HOOK, list(LIP_POINTS))
+    started = time.monotonic()
     time.sleep(seconds)
+    count = "return window.__motion.length"
+    _poll(lambda: driver.execute_script(count) >= min_frames, what=f"{min_frames} painted frames")
+    elapsed = time.monotonic() - started
     rows = driver.execute_script("return window.__motion")
     painted = [r for r in rows if 0 <= r[0] < len(truths) and r[1] is not None and r[2] is not None]
     if not painted:
@@ -558,7 +562,7 @@ def measure_motion(
     return BrowserMotion(
         speed_px_s,
         len(painted),
-        round(len(rows) / seconds, 1),
+        round(len(rows) / elapsed, 1),
         round(float(shown.mean()), 2),
         round(float(np.percentile(shown, 95)), 2),
         round(float(shown.max()), 2),
