@@ -43,12 +43,10 @@ export class FaceFinder {
     this._closed = false;
   }
 
-  /** The IMAGE landmarker (a promise), made on first call. */
+  /** The IMAGE landmarker (a promise), made on first call; close() closes it whenever it comes. */
   _imageLandmarker() {
-    if (!this._image) {
-      this._image = this._makeImage();
-      this._image.then(landmarker => { if (this._closed) landmarker.close(); }, () => {});
-    }
+    if (this._closed) return Promise.reject(new Error("the face finder was closed"));
+    this._image ??= this._makeImage();
     return this._image;
   }
 
@@ -90,7 +88,8 @@ export class FaceFinder {
       for (let i = 0; i < count; i++) { flat[2 * i] = points[i].x * width; flat[2 * i + 1] = points[i].y * height; }
       return flat;
     });
-    if (!this._image) setTimeout(() => { if (!this._closed) this._imageLandmarker(); }, 0);  // after this answer
+    // After this answer; a failure is reported by the search that needs it.
+    if (!this._image) setTimeout(() => { if (!this._closed) this._imageLandmarker().catch(() => {}); }, 0);
     if (whole.length) return [whole, "frame"];
     for (const square of squares) {
       if (square === last) continue;
