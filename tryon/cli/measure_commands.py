@@ -149,49 +149,39 @@ def _eval_motion(args: argparse.Namespace) -> int:
         )
     out = report.to_json()
     if args.browser:
-        out["browser_acquisition"] = _browser_acquisition()
-        out["browser_motion"] = _browser_motion()
+        out.update(_browser_figures())
     write_json(out, args.json)
     return 0
 
 
-def _browser_acquisition() -> list[dict[str, object]]:
-    """The in-browser engine's frames to lipstick per face width, printed and as JSON rows."""
+def _browser_figures() -> dict[str, list[dict[str, object]]]:
+    """The in-browser engine's frames to lipstick per face width and its lips' error on a sliding face, printed and
+    as JSON rows ("browser_acquisition", "browser_motion")."""
     from dataclasses import asdict
 
     try:
-        from tryon.quality.browser import browser_acquisition
+        from tryon.quality.browser import browser_acquisition, browser_motion
     except ImportError as exc:
         raise TryonError(f"tryon eval --motion --browser needs selenium ({exc}); ./dev installs it") from None
     try:
-        runs = browser_acquisition()
+        appearing, moving = browser_acquisition(), browser_motion()
     except RuntimeError as exc:
         raise TryonError(f"tryon eval --motion --browser: {exc}") from None
     print("in the browser, 1280x720: camera frames to lipstick per appearance (frames the page processed first):")
-    for run in runs:
+    for run in appearing:
         shown = ", ".join(f"{c} ({p})" for c, p in zip(run.camera_frames, run.page_frames, strict=True))
         print(f"  face {run.face_width_px:3.0f} px: {shown or 'no appearance seen'}; found in {run.found_in}")
-    return [asdict(run) for run in runs]
-
-
-def _browser_motion() -> list[dict[str, object]]:
-    """The in-browser engine's lip error on a sliding face, printed and as JSON rows."""
-    from dataclasses import asdict
-
-    from tryon.quality.browser import browser_motion
-
-    try:
-        runs = browser_motion()
-    except RuntimeError as exc:
-        raise TryonError(f"tryon eval --motion --browser: {exc}") from None
     print("in the browser, 1280x720, the demo face sliding (sine): lip points' error per painted frame, px:")
-    for run in runs:
+    for moved in moving:
         print(
-            f"  {run.speed_px_s:3.0f} px/s: shown {run.shown_mean_px:.2f} mean / {run.shown_p95_px:.2f} p95 /"
-            f" {run.shown_max_px:.2f} max; tasks-vision raw {run.raw_mean_px:.2f} / {run.raw_p95_px:.2f};"
-            f" {run.frames} frames, {run.fps} fps"
+            f"  {moved.speed_px_s:3.0f} px/s: shown {moved.shown_mean_px:.2f} mean / {moved.shown_p95_px:.2f} p95 /"
+            f" {moved.shown_max_px:.2f} max; tasks-vision raw {moved.raw_mean_px:.2f} / {moved.raw_p95_px:.2f};"
+            f" {moved.frames} frames, {moved.fps} fps"
         )
-    return [asdict(run) for run in runs]
+    return {
+        "browser_acquisition": [asdict(run) for run in appearing],
+        "browser_motion": [asdict(moved) for moved in moving],
+    }
 
 
 def _bench_browser(args: argparse.Namespace) -> int:

@@ -305,6 +305,18 @@ def motion_frames(
         yield int(round(t * 1000)), frame, _matrix(pivot, _pose(motion, t, lip_radius_px))
 
 
+def _scene_at_rest(
+    photo: np.ndarray, photo_face: Face, motion: Motion, face_width_px: float
+) -> tuple[MovingScene, np.ndarray, float] | None:
+    """The scene of `photo`, the lips VIDEO mode settles on at rest ((40, 2) px: every frame's truth is these,
+    moved) and their distance from the point `motion` turns about, px; None when no face is found at rest."""
+    scene = MovingScene(photo, photo_face, face_width_px)
+    rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
+    if rest is None:
+        return None
+    return scene, rest, float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
+
+
 def motion_truths(
     photo: np.ndarray, photo_face: Face, motion: Motion, frames: int, face_width_px: float = MOTION_FACE_WIDTH_PX
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -314,11 +326,10 @@ def motion_truths(
     motions only. For a clip another engine (the browser's) is measured on."""
     if motion.mouth_px_s:
         raise ValueError(f"{motion.name}: motion_truths makes rigid motions only")
-    scene = MovingScene(photo, photo_face, face_width_px)
-    rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
-    if rest is None:
+    at_rest = _scene_at_rest(photo, photo_face, motion, face_width_px)
+    if at_rest is None:
         raise ValueError("no face found in the photo at rest")
-    lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
+    scene, rest, lip_radius = at_rest
     shown, truths = [], []
     moving = motion_frames(scene, motion, _WARM_UP_FRAMES + frames, lip_radius, noise_sigma=3.0)
     for index, (_, frame, matrix) in enumerate(moving):
@@ -359,11 +370,10 @@ def trace_motion(
     """Run `photo` (RGB uint8; `photo_face` its landmarks) through `motion` (with sensor noise and the blur of an
     `exposure_s` exposure), the landmarks also blended with the flow under each of `flows`; None if no face is
     found at rest."""
-    scene = MovingScene(photo, photo_face, face_width_px)
-    rest = lips_at_rest(scene.frame(_matrix(scene.centre_xy, (0.0, 0.0, 1.0))))
-    if rest is None:
+    at_rest = _scene_at_rest(photo, photo_face, motion, face_width_px)
+    if at_rest is None:
         return None
-    lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
+    scene, rest, lip_radius = at_rest
     mouth = MouthWarp(rest, face_width_px, move=motion.mouth) if motion.mouth_px_s else None
     frames = _WARM_UP_FRAMES + int(seconds * FPS)
     stamps, faces, truths = [], [], []
