@@ -38,6 +38,7 @@ def test_wheel_carries_the_model_the_catalogs_and_the_demo_face(wheel: Path) -> 
         "tryon-lipstick.js",
         "engine/constants.json",
         "engine/squares.js",
+        "engine/flow.js",
         "vendor/tasks-vision/vision_wasm_module_internal.wasm",
     ):
         assert f"tryon/web/static/{served}" in names

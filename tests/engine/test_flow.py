@@ -111,14 +111,16 @@ def test_a_jump_in_the_landmarks_is_taken_as_it_is(astronaut: np.ndarray, astron
     assert shown is not None
 
 
-def test_a_face_that_jumps_further_than_the_flow_follows_is_not_held_off_its_place(
-    astronaut: np.ndarray, astronaut_face: Face
+@pytest.mark.parametrize(("jump_px", "from_frame", "within_px"), [(100.0, 0, 3.0), (115.0, 3, 4.0)])
+def test_a_face_that_jumps_is_followed_or_let_go_never_held_off_its_place(
+    astronaut: np.ndarray, astronaut_face: Face, jump_px: float, from_frame: int, within_px: float
 ) -> None:
-    """The face, 240 px wide on a 720p canvas, jumps 100 px in one frame (a very fast shake, a cut) and stays. The
-    flow follows such a jump only partly, so the carried pose lands ~10 px off — under the reset threshold (19 px),
-    and it used to be held there, fading 5 % a frame (still 7 px off half a second later). A disagreement that lasts
-    is not MediaPipe's noise: from the third frame after the jump the landmarks are taken, and the lips shown are
-    within MediaPipe's own settling error of the truth."""
+    """The face, 240 px wide on a 720p canvas, jumps sideways in one frame (a very fast shake, a cut) and stays.
+    100 px is followed by the flow at once: it runs on the box around both the last estimate and the face found now
+    (on the last estimate's box alone, the face had left it; the carried pose landed 12 px off). 115 px is beyond
+    the reach of its pyramid (~105 px), so the carried pose lands ~12 px off — under the reset threshold (19 px), and
+    it used to be held there, fading 5 % a frame (still 7 px off half a second later). A disagreement that lasts is
+    not MediaPipe's noise: from the third frame after the jump the landmarks are taken."""
     from tryon.engine.landmarks import lips_at_rest
     from tryon.engine.pipeline import Pipeline
     from tryon.quality.motion import MovingScene
@@ -131,7 +133,7 @@ def test_a_face_that_jumps_further_than_the_flow_follows_is_not_held_off_its_pla
     errors = []
     with Pipeline(mode="video", max_faces=1) as pipeline:
         for index in range(35):
-            shift = 0.0 if index < 15 else 100.0
+            shift = 0.0 if index < 15 else jump_px
             frame = scene.frame(np.float64([[1, 0, shift], [0, 1, 0]]))
             noisy = np.clip(frame + rng.normal(0.0, 3.0, frame.shape), 0, 255).astype(np.uint8)
             result = pipeline.process(noisy, None, timestamp_ms=round(index * 1000 / 30))
@@ -140,5 +142,5 @@ def test_a_face_that_jumps_further_than_the_flow_follows_is_not_held_off_its_pla
             errors.append(float(np.linalg.norm(result.faces[0].lip_points - truth, axis=1).mean()))
     assert (width, height) == (1280, 720)
     assert max(errors[:15]) < 1.5, errors[:15]  # at rest
-    after = errors[15 + 3 :]
-    assert max(after) < 4.0, [round(e, 1) for e in errors[15:]]
+    after = errors[15 + from_frame :]
+    assert max(after) < within_px, [round(e, 1) for e in errors[15:]]

@@ -158,7 +158,7 @@ class FlowCarrier:
             carried, strained = None, 0
             if track is not None and float(np.linalg.norm(track.centre() - centre)) < width / 2:
                 unmatched.remove(track)
-                carried = self._carry(previous, gray, track.points) if previous is not None else None
+                carried = self._carry(previous, gray, track.points, points) if previous is not None else None
                 strained = track.strained
             if carried is not None:
                 points, strained = self._blend(points, carried, width, strained)
@@ -168,14 +168,17 @@ class FlowCarrier:
         self._tracks = tracks
         return tuple(out)
 
-    def _carry(self, previous: np.ndarray, gray: np.ndarray, points: np.ndarray) -> _Carried | None:
+    def _carry(self, previous: np.ndarray, gray: np.ndarray, points: np.ndarray, found: np.ndarray) -> _Carried | None:
         """`points` of `previous` moved to `gray`: all by one similarity fitted to the rigid part's optical flow,
-        the lips further by their own; None when too few rigid points could be followed."""
+        the lips further by their own; None when too few rigid points could be followed. The flow runs on both
+        pictures' box around `points` and the face `found` in `gray` (a face that moved far is still in it)."""
         height, width = gray.shape
         followed = np.flatnonzero(rigid_part(points))[::_FOLLOW_EVERY]
         x0, y0 = points.min(axis=0)
         x1, y1 = points.max(axis=0)
-        grow_x, grow_y = (x1 - x0) * _MARGIN, (y1 - y0) * _MARGIN
+        face_width, grow_x, grow_y = x1 - x0, (x1 - x0) * _MARGIN, (y1 - y0) * _MARGIN
+        x0, y0 = np.minimum((x0, y0), found.min(axis=0))
+        x1, y1 = np.maximum((x1, y1), found.max(axis=0))
         left, top = max(0, int(x0 - grow_x)), max(0, int(y0 - grow_y))
         right, bottom = min(width, int(x1 + grow_x) + 1), min(height, int(y1 + grow_y) + 1)
         if right - left < 16 or bottom - top < 16:
@@ -215,7 +218,7 @@ class FlowCarrier:
             )
             followed_lips = followed_lips.reshape(-1, 2).astype(np.float64)
             step = np.linalg.norm(followed_lips - lips, axis=1)
-            ok = (status.ravel() == 1) & (step < _LIP_STEP_MAX * (x1 - x0))
+            ok = (status.ravel() == 1) & (step < _LIP_STEP_MAX * face_width)
             lips = np.where(ok[:, None], followed_lips, lips)
             residual = np.where(ok, error.ravel().astype(np.float64), np.inf)
         return _Carried(carried_local + offset, lips + offset, residual)

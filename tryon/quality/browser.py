@@ -220,6 +220,7 @@ def _stage_figures(frames: list[dict[str, float]]) -> dict[str, float]:
         "grab_ms",
         "landmarks_ms",
         "waited_ms",
+        "flow_ms",
         "smoothing_ms",
         "mask_ms",
         "render_ms",
@@ -363,14 +364,26 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
 # appears again and again (each time after a lost track). Every frame's index is written into its top-left corner.
 _EMPTY_FRAMES, _FACE_FRAMES = 30, 60
 _INDEX_PATCH_PX = 16
+# A JS function of a view's 2D context: the index `_stamp_index` wrote into the frame it shows.
+_READ_INDEX = (
+    "(g => { const d = g.getImageData(4, 4, 17, 1).data, digit = v => Math.round((v - 20) / 20);"
+    " return 10 * digit(d[1]) + digit(d[65]); })"
+)
 _INDEX_RECORDER = (
     "window.__acquisition = [];"
     "document.addEventListener('tryon-frame', e => {"
     " const g = document.querySelector('tryon-lipstick').view.getContext('2d');"
-    " const level = g.getImageData(4, 4, 1, 1).data[1];"
-    " window.__acquisition.push([Math.round((level - 40) / 2), e.detail.faces, e.detail.painted, e.detail.found_in]);"
+    f" window.__acquisition.push([{_READ_INDEX}(g), e.detail.faces, e.detail.painted, e.detail.found_in]);"
     "}, true);"
 )
+
+
+def _stamp_index(frame: np.ndarray, index: int) -> None:
+    """Write `index` (0-99) into RGB `frame`'s top-left corner: two 16 px squares, its tens then its units, each the
+    grey level 20 + 20·digit — steps the camera's YUV rounding cannot blur into one another (one grey level per
+    index, 2 apart, was misread by one at times: 13 px of error at 400 px/s)."""
+    for square, digit in enumerate(divmod(index, 10)):
+        frame[:_INDEX_PATCH_PX, square * _INDEX_PATCH_PX : (square + 1) * _INDEX_PATCH_PX] = 20 + 20 * digit
 
 
 @dataclass(frozen=True)
@@ -388,7 +401,7 @@ class BrowserAcquisition:
 
 def acquisition_clip(path: Path, face_width_px: float) -> Path:
     """The demo face at `face_width_px` on a 1280×720 canvas: 30 empty frames, then 60 with the face swaying
-    (a 30 px/s sine slide, sensor noise σ 2), each frame's index as the grey level 40 + 2·index of its corner."""
+    (a 30 px/s sine slide, sensor noise σ 2), each frame's index in its top-left corner (`_stamp_index`)."""
     from tryon.engine.landmarks import FaceLandmarker
     from tryon.media.sources import DEMO_FACE_PATH, read_image
     from tryon.quality.motion import CANVAS_WH, Motion, MovingScene, motion_frames
@@ -401,7 +414,7 @@ def acquisition_clip(path: Path, face_width_px: float) -> Path:
     empty = np.full((CANVAS_WH[1], CANVAS_WH[0], 3), (118, 112, 106), np.uint8)
     frames = [empty.copy() for _ in range(_EMPTY_FRAMES)] + shown
     for index, frame in enumerate(frames):
-        frame[:_INDEX_PATCH_PX, :_INDEX_PATCH_PX] = 40 + 2 * index
+        _stamp_index(frame, index)
     return write_y4m(path, frames)
 
 
@@ -480,21 +493,23 @@ def browser_acquisition(
     return results
 
 
-# Per painted frame: the clip frame's index (its top-left patch, read back from the view) and the lip points before
-# and after the element's smoothing, hooked onto the element's own smoother and view (measuring code only).
+# Per painted frame: the clip frame's index (its top-left patch, read back from the view), the lip points as the
+# face finder gave them and as painted (after the flow and the smoothing), hooked onto the element's own carrier,
+# smoother and view (measuring code only).
 _MOTION_HOOK = """
 const t = document.querySelector('tryon-lipstick'), lips = arguments[0];
-window.__motion = [];
+window.__motion = []; window.__lips = [null, null];
+const carry = t._carrier.update.bind(t._carrier);
+t._carrier.update = (frame, faces) => { window.__lips = [faces[0], null]; return carry(frame, faces); };
 const update = t._smoother.update.bind(t._smoother);
-t._smoother.update = (faces, ts) => { const out = update(faces, ts); window.__lips = [faces[0], out[0]]; return out; };
+t._smoother.update = (faces, ts) => { const out = update(faces, ts); window.__lips[1] = out[0]; return out; };
 const show = t._show.bind(t);
 t._show = (frame, paints, shade, intensity) => {
   show(frame, paints, shade, intensity);
-  const level = t.view.getContext('2d').getImageData(4, 4, 1, 1).data[1];
   const pick = p => p ? lips.map(i => [p[2 * i], p[2 * i + 1]]) : null;
-  window.__motion.push([Math.round((level - 40) / 2), pick(window.__lips[0]), pick(window.__lips[1])]);
+  window.__motion.push([READ_INDEX(t.view.getContext('2d')), pick(window.__lips[0]), pick(window.__lips[1])]);
 };
-"""
+""".replace("READ_INDEX", _READ_INDEX)
 
 
 _VIEW_WIDTH = "return document.querySelector('tryon-lipstick').view.width"
@@ -529,7 +544,7 @@ def motion_clip(path: Path, speed_px_s: float) -> list[np.ndarray]:
         face = landmarker.detect(photo)[0]
     frames, truths = motion_truths(photo, face, Motion("translate", "sine", speed_px_s), 60, MOTION_FACE_WIDTH_PX)
     for index, frame in enumerate(frames):
-        frame[:_INDEX_PATCH_PX, :_INDEX_PATCH_PX] = 40 + 2 * index
+        _stamp_index(frame, index)
     write_y4m(path, frames)
     return truths
 

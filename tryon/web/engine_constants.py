@@ -1,8 +1,8 @@
 """The browser engine's constants, taken from the Python engine: one source for both.
 
 `engine_constants()` collects the finish table (`tryon.catalog.finishes`), the renderer's, the lip mask's and the
-lip patterns' named coefficients, the landmark smoothing's parameters and the lip contours' landmark indices into
-one JSON-ready dict. `tryon/web/static/engine/constants.json` is that dict, written by
+lip patterns' named coefficients, the landmark smoothing's and the optical flow's parameters and the lip contours'
+landmark indices into one JSON-ready dict. `tryon/web/static/engine/constants.json` is that dict, written by
 `python -m tryon.web.engine_constants` and checked against it by the test suite, so the shader and the JS never
 hold a number copied by hand. `web_shade` is a shade with every default resolved, as the browser engine reads it.
 """
@@ -18,7 +18,8 @@ from typing import Any
 
 from tryon.catalog.finishes import FINISH_TABLE
 from tryon.catalog.model import Shade
-from tryon.engine import face, lip_patterns, mask, render
+from tryon.engine import face, flow, lip_patterns, mask, render
+from tryon.engine.flow import FlowParams
 from tryon.engine.smoothing import OneEuroParams
 
 CONSTANTS_PATH = Path(__file__).resolve().parent / "static" / "engine" / "constants.json"
@@ -36,6 +37,7 @@ _MASK = (
     "_OUTSIDE_SUPPORT_PX", "_ROI_MARGIN_PX", "_DARK_SPREADS", "_PALE_SPREADS", "_BRIGHT_SPREADS",
     "_FALLOFF_SPREADS", "_MIN_LIP_REDNESS",
 )  # fmt: skip
+_FLOW = ("_MARGIN", "_FOLLOW_EVERY", "_LIP_STEP_MAX", "_EYES", "_CHIN", "_FOREHEAD", "_UPPER_LIP_TOP")
 _PATTERNS = (
     "_SHIMMER_CELLS_PER_WIDTH", "_FLECK_FADE_PX", "_SOFT_SHEEN", "_FLECK_SHARE_BASE", "_FLECK_SHARE_PER_DENSITY",
     "_FLECK_RADIUS_CELLS", "_MOUTH_WIDTH_MM",
@@ -48,6 +50,8 @@ def _named(module: ModuleType, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -60,6 +64,11 @@ def engine_constants() -> dict[str, Any]:
         "mask": _named(mask, _MASK),
         "patterns": _named(lip_patterns, _PATTERNS),
         "smoothing": dataclasses.asdict(OneEuroParams()),
+        "flow": {
+            **{name: _plain(value) for name, value in dataclasses.asdict(FlowParams()).items()},
+            **_named(flow, _FLOW),
+            "lip_points": list(face.LIP_POINTS),
+        },
         "landmarks": {
             "count": face.N_LANDMARKS,
             "lips_outer": list(face.LIPS_OUTER),

@@ -10,9 +10,11 @@
 //   message}).
 // Pipeline per camera frame: grab → the face finder (engine/finder.js: MediaPipe FaceLandmarker, tasks-vision WASM,
 // VIDEO mode; when it finds no face, a second one in IMAGE mode on squares of the frame; in a worker where the
-// browser allows, so one frame's faces are found while the page paints the one before) → One-Euro smoothing → lip
-// mask and statistics over the lip box (engine/mask.js) → WebGL2 colour model (engine/renderer.js).
+// browser allows, so one frame's faces are found while the page paints the one before) → each face blended with
+// where optical flow carried it from the frame before (engine/flow.js) → One-Euro smoothing → lip mask and
+// statistics over the lip box (engine/mask.js) → WebGL2 colour model (engine/renderer.js).
 import { startFinder } from "./engine/finder.js";
+import { FlowCarrier } from "./engine/flow.js";
 import { lipPaint } from "./engine/mask.js";
 import { LipstickRenderer, RenderError } from "./engine/renderer.js";
 import { LandmarkSmoother } from "./engine/smoothing.js";
@@ -71,6 +73,7 @@ export class TryonLipstick extends HTMLElement {
     root.append(this._view, this._video);
     this._raster = document.createElement("canvas");     // scratch: lip contours rasterised
     this._lipPixels = document.createElement("canvas");  // scratch: the lip box's camera pixels
+    this._facePixels = document.createElement("canvas");  // scratch: the faces' box's camera pixels (the flow)
     this._shades = new Map();
     this._frames = 0; this._lastTs = -1; this._running = false; this._generation = 0; this._cameraFps = 30;
   }
@@ -118,6 +121,7 @@ export class TryonLipstick extends HTMLElement {
       try { this._renderer = new LipstickRenderer(this._constants); }
       catch (e) { throw new TryonError(e instanceof RenderError && e.message === "no-webgl2" ? "no-webgl2" : "renderer", String(e)); }
       this._smoother = new LandmarkSmoother(this._constants.smoothing);
+      this._carrier = new FlowCarrier(this._constants, this._facePixels);
       const [, found] = await Promise.all([this._loadCatalog(), finder, this._startCamera()]);
       if (generation !== this._generation) return;
       this._finder = found;
@@ -171,6 +175,7 @@ export class TryonLipstick extends HTMLElement {
     const rate = this._stream.getVideoTracks()[0]?.getSettings().frameRate;
     this._cameraFps = rate > 0 ? Math.min(rate, 60) : 30;
     this._smoother?.reset();
+    this._carrier?.reset();
     this._finder?.reset();
   }
 
@@ -247,12 +252,14 @@ export class TryonLipstick extends HTMLElement {
     return { frame, t0, t1: performance.now() };
   }
 
-  /** Smooth the landmarks `found` in its frame, paint the lips and show it. */
+  /** Carry and smooth the landmarks `found` in its frame, paint the lips and show it. Frames come in order. */
   _paint(found) {
     const { frame, faces, foundIn, timestamp, t0, t1 } = found, width = frame.width, height = frame.height;
     try {
       const t2 = performance.now();
-      const smoothed = this._smoother.update(faces, timestamp);
+      const carried = this._carrier.update(frame, faces);
+      const tFlow = performance.now();
+      const smoothed = this._smoother.update(carried, timestamp);
       const t3 = performance.now();
       const shade = this.shade, intensity = this.intensity;
       const paints = shade && intensity > 0
@@ -264,7 +271,7 @@ export class TryonLipstick extends HTMLElement {
       const detail = {
         frame: this._frames, faces: faces.length, found_in: foundIn, finder: this._finder.where,
         painted: paints.filter(Boolean).length, shade: shade ? shade.id : null,
-        grab_ms: t1 - t0, landmarks_ms: found.ms, waited_ms: t2 - t1 - found.ms, smoothing_ms: t3 - t2, mask_ms: t4 - t3,
+        grab_ms: t1 - t0, landmarks_ms: found.ms, waited_ms: t2 - t1 - found.ms, flow_ms: tFlow - t2, smoothing_ms: t3 - tFlow, mask_ms: t4 - t3,
         render_ms: t5 - t4, latency_ms: t5 - t0, at_ms: t5,
       };
       requestAnimationFrame(() => {  // the painted frame reaches the screen with the next composited frame
