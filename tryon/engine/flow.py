@@ -41,15 +41,22 @@ class FlowParams:
     afresh (the flow lost: a hand over the face, a cut in the video; smaller disagreements are MediaPipe's own
     glitches, up to 8 px on a 240 px face in one frame, which the carried pose rides out). A smaller disagreement
     that lasts — above `persist_px_per_100` for `persist_frames` frames in a row — starts afresh too: MediaPipe's
-    glitches come and go, a carried pose gone wrong stays (a face jumping 100 px in one frame was followed only
-    partly by the flow and then held ~10 px off for over a second, fading 5 % a frame; 0: never). `window_px` and
-    `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the ~150 followed points
+    glitches come and go, a carried pose gone wrong stays (a 240 px face jumping 115 px in one frame, beyond the
+    pyramid's reach, is followed only partly and was held ~10 px off for over a second, fading 5 % a frame; 0:
+    never). `window_px` and
+    `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the ~75 followed points
     tracked than this and the flow is not trusted.
 
     The lips: `lip_carry`, the carried lip point's weight (0: the pose step only); it fades as the carried and
     measured points part (a Gaussian of their distance with σ `lip_gate_px_per_100` per 100 px of face width), and
     with the point's flow residual relative to the lips' median (full trust up to `lip_trust[0]`, none from
     `lip_trust[1]`). `lip_levels`: the pyramid depth of that flow, which starts from the pose's motion.
+
+    `carry` and `lip_carry` are weights per frame of `frame_ms`: frames further apart (a slow machine; the browser,
+    which finds faces on 15-20 of the camera's 30 frames a second) weaken them to carry^(gap / frame_ms), so that
+    what the estimate remembers lasts as long in time at any frame rate. The flow's own error grows with the gap,
+    and an error the carried pose picks up fades only as fast as the carry lets it: at 5 frames a second with 30
+    frames' weights, the browser's lips were held 2-3 px off for seconds after one long gap.
 
     `smooth_px`: both pictures are blurred by a Gaussian of this σ before the flow. Unblurred, Lucas-Kanade's
     sub-pixel estimate is pulled towards whole pixels ("pixel locking"): on a bearded face sweeping at 400 px/s,
@@ -60,7 +67,7 @@ class FlowParams:
     reset_px_per_100: float = 8.0
     window_px: int = 15
     levels: int = 3
-    min_tracked: int = 40
+    min_tracked: int = 20
     lip_carry: float = 0.9
     lip_gate_px_per_100: float = 5.0
     lip_trust: tuple[float, float] = (1.2, 2.2)
@@ -68,6 +75,7 @@ class FlowParams:
     smooth_px: float = 0.8
     persist_px_per_100: float = 3.0
     persist_frames: int = 3
+    frame_ms: float = 1000 / 30
 
 
 LIPS = np.array(LIP_POINTS)
@@ -79,7 +87,9 @@ _EYES = frozenset(
     + tuple(range(468, 478))  # irises
 )
 _NOT_EYES = np.array([i not in _EYES for i in range(478)])
-_FOLLOW_EVERY = 2  # the flow follows every 2nd point of the rigid part (~150 points)
+# The flow follows every 4th point of the rigid part (~75 points): as accurate as every 2nd on every motion of
+# `tryon eval --motion` (within ±0.1 px p95) at half the Lucas-Kanade's cost, which the browser engine feels.
+_FOLLOW_EVERY = 4
 _LIP_STEP_MAX = 0.1  # a lip point's own flow beyond this share of the face's width from the pose's is a failure
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
 
@@ -135,15 +145,22 @@ class FlowCarrier:
         self.params = params or FlowParams()
         self._tracks: list[_Track] = []
         self._previous_gray: np.ndarray | None = None
+        self._previous_ms: int | None = None
 
     def reset(self) -> None:
         self._tracks = []
         self._previous_gray = None
+        self._previous_ms = None
 
-    def update(self, frame: np.ndarray, faces: tuple[Face, ...]) -> tuple[Face, ...]:
-        """`faces` found in RGB uint8 `frame`, blended with where the flow carried them from the last frame."""
+    def update(self, frame: np.ndarray, faces: tuple[Face, ...], timestamp_ms: int | None = None) -> tuple[Face, ...]:
+        """`faces` found in RGB uint8 `frame`, blended with where the flow carried them from the last frame;
+        `timestamp_ms`: the frame's time (None: frames taken as `frame_ms` apart)."""
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         previous, self._previous_gray = self._previous_gray, gray
+        gap = 1.0  # in frames of `frame_ms`, never less than one
+        if timestamp_ms is not None and self._previous_ms is not None:
+            gap = max(1.0, (timestamp_ms - self._previous_ms) / self.params.frame_ms)
+        self._previous_ms = timestamp_ms
         if not faces:
             self._tracks = []
             return faces
@@ -161,7 +178,7 @@ class FlowCarrier:
                 carried = self._carry(previous, gray, track.points, points) if previous is not None else None
                 strained = track.strained
             if carried is not None:
-                points, strained = self._blend(points, carried, width, strained)
+                points, strained = self._blend(points, carried, width, strained, gap)
                 face = replace(face, points=points.astype(np.float32))
             tracks.append(_Track(points, strained))
             out.append(face)
@@ -224,12 +241,12 @@ class FlowCarrier:
         return _Carried(carried_local + offset, lips + offset, residual)
 
     def _blend(
-        self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int
+        self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int, gap: float
     ) -> tuple[np.ndarray, int]:
         """`measured` moved `carry` of the way along the similarity that takes its rigid points onto the carried
         ones, then its lips towards the carried lips (`_blend_lips`); as it is when the poses disagree by more than
         `reset_px_per_100`, or by more than `persist_px_per_100` for the `persist_frames`-th frame in a row
-        (`strained`: such frames so far; returned updated)."""
+        (`strained`: such frames so far; returned updated). `gap`: frames of `frame_ms` since the last."""
         rigid = rigid_part(measured)
         scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
         apart = float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean())
@@ -238,13 +255,13 @@ class FlowCarrier:
         strained = strained + 1 if apart > self.params.persist_px_per_100 * face_width / 100 else 0
         if self.params.persist_frames and strained >= self.params.persist_frames:
             return measured, 0
-        k = self.params.carry
+        k = self.params.carry**gap
         placed = _apply(measured, scale**k, angle * k, shift * k, centre)
         if self.params.lip_carry > 0:
-            placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width)
+            placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width, self.params.lip_carry**gap)
         return placed, strained
 
-    def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
+    def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float, lip_carry: float) -> np.ndarray:
         """The lip points `measured` (40, 2) moved towards `carried.lips`, each by `lip_carry` faded by the two
         readings' distance and by its flow's residual (see `FlowParams`)."""
         followed = np.isfinite(carried.lip_residual)
@@ -256,5 +273,5 @@ class FlowCarrier:
         trust = np.clip((high - relative) / (high - low), 0.0, 1.0)
         distance = np.linalg.norm(carried.lips - measured, axis=1)
         agreement = np.exp(-((distance / (self.params.lip_gate_px_per_100 * face_width / 100)) ** 2))
-        weight = (self.params.lip_carry * agreement * trust)[:, None]
+        weight = (lip_carry * agreement * trust)[:, None]
         return np.asarray(measured + weight * (carried.lips - measured))
