@@ -378,6 +378,12 @@ _INDEX_RECORDER = (
 )
 
 
+def stamped_index(rgb: np.ndarray) -> int:
+    """The index `_stamp_index` wrote into RGB `rgb` (a view read back with `view_rgb`), as `_READ_INDEX` reads it."""
+    tens, units = (round((int(rgb[4, x, 1]) - 20) / 20) for x in (4, 20))
+    return 10 * tens + units
+
+
 def _stamp_index(frame: np.ndarray, index: int) -> None:
     """Write `index` (0-99) into RGB `frame`'s top-left corner: two 16 px squares, its tens then its units, each the
     grey level 20 + 20·digit — steps the camera's YUV rounding cannot blur into one another (one grey level per
