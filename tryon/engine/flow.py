@@ -43,9 +43,8 @@ class FlowParams:
     that lasts — above `persist_px_per_100` for `persist_frames` frames in a row — starts afresh too: MediaPipe's
     glitches come and go, a carried pose gone wrong stays (a 240 px face jumping 115 px in one frame, beyond the
     pyramid's reach, is followed only partly and was held ~10 px off for over a second, fading 5 % a frame; 0:
-    never). `window_px` and
-    `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the ~75 followed points
-    tracked than this and the flow is not trusted.
+    never). `window_px` and `levels`: the Lucas-Kanade search window and pyramid depth; `min_tracked`: fewer of the
+    ~75 followed points tracked than this and the flow is not trusted.
 
     The lips: `lip_carry`, the carried lip point's weight (0: the pose step only); it fades as the carried and
     measured points part (a Gaussian of their distance with σ `lip_gate_px_per_100` per 100 px of face width), and

@@ -525,7 +525,8 @@ _VIEW_WIDTH = "return document.querySelector('tryon-lipstick').view.width"
 class BrowserMotion:
     """The in-browser engine's lips on the demo face (240 px wide, 1280×720) sliding sideways, sine, peak
     `speed_px_s`: per painted frame, the mean distance of its 40 lip points from the truth, px — `shown` after the
-    element's smoothing (what it paints), `raw` tasks-vision's landmarks; `fps`: frames painted a second."""
+    element's optical flow and smoothing (what it paints), `raw` tasks-vision's landmarks; `fps`: frames painted a
+    second."""
 
     speed_px_s: float
     frames: int
