@@ -7,13 +7,15 @@ canvas with Ruby Hour on the lips; a thin green line is where the lips really ar
   pose carried by flow, the lips as MediaPipe reads them; top) and now (the lips carried by their own flow; bottom).
 - motion_browser_strip.png: the browser engine (`<tryon-lipstick>` in headless Chromium, its fake camera playing the
   astronaut sliding at 400 px/s at 1280×720) without the optical-flow step (session 10; top) and with it (bottom):
-  of ~40 views read back from the page, the five painted at the face's fastest.
+  of 40 views read back from the page, one a second, the five whose painted lips are furthest from the truth (each
+  tile says how far: the mean over the 40 lip points).
 
     .venv/bin/python docs/make_motion_strip.py docs/img      (the browser strip needs Debian's chromium)
 """
 
 from __future__ import annotations
 
+import base64
 import shutil
 import sys
 import tempfile
@@ -82,18 +84,20 @@ def strip(
 
 
 def browser_strip(label: str, *, flow: bool) -> np.ndarray:
-    """Five views of the browser engine on the astronaut sliding at 400 px/s (`motion_clip`), at the face's fastest;
-    `flow=False`: the element's flow step bypassed (what it painted before session 11)."""
+    """The browser engine on the astronaut sliding at 400 px/s (`motion_clip`): of 40 views read back from the page,
+    the five whose painted lips are furthest from the truth (what the eye would catch), in clip order; `flow=False`:
+    the element's flow step bypassed (what it painted before session 11)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from tryon.quality.browser import chrome_options, motion_clip, set_attribute, stamped_index, view_rgb
+    from tryon.engine.face import LIP_POINTS
+    from tryon.quality.browser import MOTION_HOOK, chrome_options, motion_clip, set_attribute
     from tryon.web.phone import phone_app
     from tryon.web.share import BackgroundServer
 
     server = BackgroundServer(phone_app(load_library().shades), "127.0.0.1", 0)
     server.start()
-    views: dict[int, np.ndarray] = {}
+    views: list[tuple[float, int, np.ndarray]] = []  # (painted lips' error px, clip index, view RGB)
     try:
         with tempfile.TemporaryDirectory() as folder:
             clip = Path(folder) / "slide.y4m"
@@ -114,24 +118,33 @@ def browser_strip(label: str, *, flow: bool) -> np.ndarray:
                         "document.querySelector('tryon-lipstick')._carrier.update = (frame, faces) => faces;"
                     )
                 time.sleep(4.0)  # the camera at 1280×720, the smoothing settled
+                driver.execute_script(MOTION_HOOK, list(LIP_POINTS))
+                last = (
+                    "const t = document.querySelector('tryon-lipstick');"
+                    "return [t.view.toDataURL('image/png'), window.__motion[window.__motion.length - 1] || null];"
+                )
                 for _ in range(40):
-                    view = view_rgb(driver)
-                    index = stamped_index(view)
-                    if view.shape[1] == 1280 and 1 <= index < len(truths) - 1:
-                        views[index] = view
+                    time.sleep(1.0)  # reading the view blocks the page ~150 ms: the next frames come after a gap
+                    url, row = driver.execute_script(last)
+                    if row is None or row[2] is None or not 0 <= row[0] < len(truths):
+                        continue
+                    png = np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8)
+                    view = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                    error = float(np.linalg.norm(np.asarray(row[2]) - truths[row[0]], axis=1).mean())
+                    views.append((error, row[0], view))
             finally:
                 driver.quit()
     finally:
         server.stop()
-    speed = {i: float(np.linalg.norm(truths[i + 1].mean(axis=0) - truths[i - 1].mean(axis=0))) for i in views}
     tiles = []
-    for index in sorted(sorted(views, key=speed.__getitem__)[-5:]):
+    for error, index, view in sorted(sorted(views, key=lambda v: v[0])[-5:], key=lambda v: v[1]):
         truth = truths[index][: len(LIPS_OUTER)]
         cx, cy = truth.mean(axis=0)
         x0, y0 = int(cx - CROP_WH[0] / 2), int(cy - CROP_WH[1] / 2)
-        tile = np.ascontiguousarray(views[index][y0 : y0 + CROP_WH[1], x0 : x0 + CROP_WH[0]])
+        tile = np.ascontiguousarray(view[y0 : y0 + CROP_WH[1], x0 : x0 + CROP_WH[0]])
         tile = cv2.resize(tile, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_CUBIC)
         cv2.polylines(tile, [((truth - [x0, y0]) * ZOOM).round().astype(np.int32)], True, (40, 230, 90), 1, cv2.LINE_AA)
+        cv2.putText(tile, f"{error:.1f} px", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (30, 30, 30), 1, cv2.LINE_AA)
         tiles.append(tile)
     return _row(tiles, label)
 
@@ -159,8 +172,8 @@ def main(out_dir: Path) -> None:
     now = strip(photo, smile, SMILE_SHOWN, OneEuroParams(), DEFAULT_FLOW, "now: each lip point carried by its own flow")
     save_image(out_dir / "motion_smile_strip.png", np.concatenate([session_8, now], axis=0))
     if shutil.which("chromium") and shutil.which("chromedriver"):
-        before = browser_strip("browser, session 10: tasks-vision's landmarks, One-Euro", flow=False)
-        now = browser_strip("browser, now: pose and lips carried by optical flow, as the desktop", flow=True)
+        before = browser_strip("browser, session 10 (tasks-vision's landmarks, One-Euro): 5 worst of 40", flow=False)
+        now = browser_strip("browser, now (pose and lips carried by optical flow): 5 worst of 40", flow=True)
         save_image(out_dir / "motion_browser_strip.png", np.concatenate([before, now], axis=0))
 
 

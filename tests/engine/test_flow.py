@@ -144,25 +144,3 @@ def test_a_face_that_jumps_is_followed_or_let_go_never_held_off_its_place(
     assert max(errors[:15]) < 1.5, errors[:15]  # at rest
     after = errors[15 + from_frame :]
     assert max(after) < within_px, [round(e, 1) for e in errors[15:]]
-
-
-def test_what_the_carried_face_remembers_fades_in_time_at_any_frame_rate(
-    astronaut: np.ndarray, astronaut_face: Face
-) -> None:
-    """A still face whose first landmarks were 1.5 px off (a glitch that started the track), then right: one second
-    later a third to a half of the offset is left on the lips, at 30 frames a second and at 5 alike — the carry
-    weakens with the time between frames. With 30 frames' weights per frame whatever the rate, 5 frames a second
-    kept 94 % of it (the browser's lips, painting 5 frames a second on a busy machine, sat 2-3 px off for
-    seconds)."""
-    from dataclasses import replace
-
-    offset_px = 1.5  # below the rule that lets a lasting disagreement go (3 px per 100 px of this 89 px face)
-    off = replace(astronaut_face, points=astronaut_face.points + np.float32([offset_px, 0.0]))
-    left = {}
-    for fps in (30, 5):
-        carrier = FlowCarrier()
-        carrier.update(astronaut, (off,), 0)
-        for index in range(1, fps + 1):
-            (shown,) = carrier.update(astronaut, (astronaut_face,), round(index * 1000 / fps))
-        left[fps] = float(np.linalg.norm(shown.lip_points - astronaut_face.lip_points, axis=1).mean()) / offset_px
-    assert all(0.2 < share < 0.6 for share in left.values()), left

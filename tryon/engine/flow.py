@@ -51,12 +51,6 @@ class FlowParams:
     with the point's flow residual relative to the lips' median (full trust up to `lip_trust[0]`, none from
     `lip_trust[1]`). `lip_levels`: the pyramid depth of that flow, which starts from the pose's motion.
 
-    `carry` and `lip_carry` are weights per frame of `frame_ms`: frames further apart (a slow machine; the browser,
-    which finds faces on 15-20 of the camera's 30 frames a second) weaken them to carry^(gap / frame_ms), so that
-    what the estimate remembers lasts as long in time at any frame rate. The flow's own error grows with the gap,
-    and an error the carried pose picks up fades only as fast as the carry lets it: at 5 frames a second with 30
-    frames' weights, the browser's lips were held 2-3 px off for seconds after one long gap.
-
     `smooth_px`: both pictures are blurred by a Gaussian of this σ before the flow. Unblurred, Lucas-Kanade's
     sub-pixel estimate is pulled towards whole pixels ("pixel locking"): on a bearded face sweeping at 400 px/s,
     each 13.3 px step read 0.26 px short at the lips, the same way every frame, and the carried lips drifted 2 px
@@ -74,7 +68,6 @@ class FlowParams:
     smooth_px: float = 0.8
     persist_px_per_100: float = 3.0
     persist_frames: int = 3
-    frame_ms: float = 1000 / 30
 
 
 LIPS = np.array(LIP_POINTS)
@@ -144,22 +137,15 @@ class FlowCarrier:
         self.params = params or FlowParams()
         self._tracks: list[_Track] = []
         self._previous_gray: np.ndarray | None = None
-        self._previous_ms: int | None = None
 
     def reset(self) -> None:
         self._tracks = []
         self._previous_gray = None
-        self._previous_ms = None
 
-    def update(self, frame: np.ndarray, faces: tuple[Face, ...], timestamp_ms: int | None = None) -> tuple[Face, ...]:
-        """`faces` found in RGB uint8 `frame`, blended with where the flow carried them from the last frame;
-        `timestamp_ms`: the frame's time (None: frames taken as `frame_ms` apart)."""
+    def update(self, frame: np.ndarray, faces: tuple[Face, ...]) -> tuple[Face, ...]:
+        """`faces` found in RGB uint8 `frame`, blended with where the flow carried them from the last frame."""
         gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         previous, self._previous_gray = self._previous_gray, gray
-        gap = 1.0  # in frames of `frame_ms`, never less than one
-        if timestamp_ms is not None and self._previous_ms is not None:
-            gap = max(1.0, (timestamp_ms - self._previous_ms) / self.params.frame_ms)
-        self._previous_ms = timestamp_ms
         if not faces:
             self._tracks = []
             return faces
@@ -177,7 +163,7 @@ class FlowCarrier:
                 carried = self._carry(previous, gray, track.points, points) if previous is not None else None
                 strained = track.strained
             if carried is not None:
-                points, strained = self._blend(points, carried, width, strained, gap)
+                points, strained = self._blend(points, carried, width, strained)
                 face = replace(face, points=points.astype(np.float32))
             tracks.append(_Track(points, strained))
             out.append(face)
@@ -240,12 +226,12 @@ class FlowCarrier:
         return _Carried(carried_local + offset, lips + offset, residual)
 
     def _blend(
-        self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int, gap: float
+        self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int
     ) -> tuple[np.ndarray, int]:
         """`measured` moved `carry` of the way along the similarity that takes its rigid points onto the carried
         ones, then its lips towards the carried lips (`_blend_lips`); as it is when the poses disagree by more than
         `reset_px_per_100`, or by more than `persist_px_per_100` for the `persist_frames`-th frame in a row
-        (`strained`: such frames so far; returned updated). `gap`: frames of `frame_ms` since the last."""
+        (`strained`: such frames so far; returned updated)."""
         rigid = rigid_part(measured)
         scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
         apart = float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean())
@@ -254,13 +240,13 @@ class FlowCarrier:
         strained = strained + 1 if apart > self.params.persist_px_per_100 * face_width / 100 else 0
         if self.params.persist_frames and strained >= self.params.persist_frames:
             return measured, 0
-        k = self.params.carry**gap
+        k = self.params.carry
         placed = _apply(measured, scale**k, angle * k, shift * k, centre)
         if self.params.lip_carry > 0:
-            placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width, self.params.lip_carry**gap)
+            placed[LIPS] = self._blend_lips(placed[LIPS], carried, face_width)
         return placed, strained
 
-    def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float, lip_carry: float) -> np.ndarray:
+    def _blend_lips(self, measured: np.ndarray, carried: _Carried, face_width: float) -> np.ndarray:
         """The lip points `measured` (40, 2) moved towards `carried.lips`, each by `lip_carry` faded by the two
         readings' distance and by its flow's residual (see `FlowParams`)."""
         followed = np.isfinite(carried.lip_residual)
@@ -272,5 +258,5 @@ class FlowCarrier:
         trust = np.clip((high - relative) / (high - low), 0.0, 1.0)
         distance = np.linalg.norm(carried.lips - measured, axis=1)
         agreement = np.exp(-((distance / (self.params.lip_gate_px_per_100 * face_width / 100)) ** 2))
-        weight = (lip_carry * agreement * trust)[:, None]
+        weight = (self.params.lip_carry * agreement * trust)[:, None]
         return np.asarray(measured + weight * (carried.lips - measured))

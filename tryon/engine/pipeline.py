@@ -172,7 +172,7 @@ class Pipeline:
         faces = self._landmarker.detect(frame, timestamp_ms)
         t1 = time.perf_counter()
         if self._carrier is not None:
-            faces = self._carrier.update(frame, faces, timestamp_ms)
+            faces = self._carrier.update(frame, faces)
         if self._smoother is not None and timestamp_ms is not None:
             faces = self._smoother.update(faces, timestamp_ms)
         t2 = time.perf_counter()

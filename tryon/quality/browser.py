@@ -378,12 +378,6 @@ _INDEX_RECORDER = (
 )
 
 
-def stamped_index(rgb: np.ndarray) -> int:
-    """The index `_stamp_index` wrote into RGB `rgb` (a view read back with `view_rgb`), as `_READ_INDEX` reads it."""
-    tens, units = (round((int(rgb[4, x, 1]) - 20) / 20) for x in (4, 20))
-    return 10 * tens + units
-
-
 def _stamp_index(frame: np.ndarray, index: int) -> None:
     """Write `index` (0-99) into RGB `frame`'s top-left corner: two 16 px squares, its tens then its units, each the
     grey level 20 + 20·digit — steps the camera's YUV rounding cannot blur into one another (one grey level per
@@ -499,10 +493,10 @@ def browser_acquisition(
     return results
 
 
-# Per painted frame: the clip frame's index (its top-left patch, read back from the view), the lip points as the
-# face finder gave them and as painted (after the flow and the smoothing), hooked onto the element's own carrier,
-# smoother and view (measuring code only).
-_MOTION_HOOK = """
+# Per painted frame, into window.__motion: the clip frame's index (its top-left patch, read back from the view), the
+# lip points as the face finder gave them and as painted (after the flow and the smoothing), hooked onto the
+# element's own carrier, smoother and view (measuring code only). Its one argument: the lip points' mesh indices.
+MOTION_HOOK = """
 const t = document.querySelector('tryon-lipstick'), lips = arguments[0];
 window.__motion = []; window.__lips = [null, null];
 const carry = t._carrier.update.bind(t._carrier);
@@ -569,7 +563,7 @@ def measure_motion(
     set_attribute(driver, "resolution", "1280x720")
     _poll(lambda: driver.execute_script(_VIEW_WIDTH) == 1280, what="the camera at 1280x720")
     time.sleep(2.0)  # the smoother settles on the new size
-    driver.execute_script(_MOTION_HOOK, list(LIP_POINTS))
+    driver.execute_script(MOTION_HOOK, list(LIP_POINTS))
     started = time.monotonic()
     time.sleep(seconds)
     count = "return window.__motion.length"

@@ -388,7 +388,7 @@ def trace_motion(
             stamps.append(timestamp_ms)
             faces.append(pipeline.process(frame, None, timestamp_ms=timestamp_ms).faces)
             for _, carrier, carried in carriers:
-                carried.append(carrier.update(frame, faces[-1], timestamp_ms))
+                carried.append(carrier.update(frame, faces[-1]))
             lips = mouth.lips(mouth_opening(motion, index / FPS, face_width_px)) if mouth is not None else rest
             truths.append(lips @ matrix[:, :2].T + matrix[:, 2])
     mouth_width = float(np.linalg.norm(rest[0] - rest[10]))

@@ -257,7 +257,7 @@ export class TryonLipstick extends HTMLElement {
     const { frame, faces, foundIn, timestamp, t0, t1 } = found, width = frame.width, height = frame.height;
     try {
       const t2 = performance.now();
-      const carried = this._carrier.update(frame, faces, timestamp);
+      const carried = this._carrier.update(frame, faces);
       const tFlow = performance.now();
       const smoothed = this._smoother.update(carried, timestamp);
       const t3 = performance.now();

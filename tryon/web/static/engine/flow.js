@@ -251,21 +251,16 @@ export class FlowCarrier {
     this.excluded = new Set(this.p.eyes);
     this.taps = gaussianTaps(this.p.smooth_px || 1e-6);
     this.grid = 1 << Math.max(this.p.levels, this.p.lip_levels);
-    this.tracks = []; this.previous = null; this.previousMs = null;
+    this.tracks = []; this.previous = null;
     this.pools = [new Pool(), new Pool()]; this.turn = 0;
   }
 
-  reset() { this.tracks = []; this.previous = null; this.previousMs = null; }
+  reset() { this.tracks = []; this.previous = null; }
 
-  /** `faces` (flat Float32Array landmarks, frame px) found in `frame` (an ImageBitmap) at `timestampMs` (undefined:
-   * `frame_ms` after the last), each blended with where the flow carried its last estimate (Float32Arrays, in the
-   * same order). Frames must come in order. */
-  update(frame, faces, timestampMs) {
+  /** `faces` (flat Float32Array landmarks, frame px) found in `frame` (an ImageBitmap), each blended with where the
+   * flow carried its last estimate (Float32Arrays, in the same order). Frames must come in order. */
+  update(frame, faces) {
     const previous = this.previous;
-    // Frames of `frame_ms` since the last, never less than one: the carry weakens with the gap (FlowParams).
-    const known = Number.isFinite(timestampMs) && Number.isFinite(this.previousMs);
-    const gap = known ? Math.max(1, (timestampMs - this.previousMs) / this.p.frame_ms) : 1;
-    this.previousMs = timestampMs;
     this.previous = faces.length ? this._read(frame, faces) : null;
     if (!faces.length) { this.tracks = []; return faces; }
     const unmatched = [...this.tracks], tracks = [], out = [];
@@ -280,7 +275,7 @@ export class FlowCarrier {
         strained = track.strained;
         const carried = previous && this.previous ? this._carry(previous, this.previous, track.points) : null;
         if (carried) {
-          [points, strained] = this._blend(points, carried, width, strained, gap);
+          [points, strained] = this._blend(points, carried, width, strained);
           shown = Float32Array.from(points);
         }
       }
@@ -364,8 +359,8 @@ export class FlowCarrier {
 
   /** `measured` moved `carry` of the way along the similarity taking its rigid points onto the carried ones, then
    * its lips towards the carried lips; as it is when the poses disagree too much, or a little for too long
-   * (tryon.engine.flow.FlowCarrier._blend). `gap`: frames of `frame_ms` since the last. Returns [points, strained]. */
-  _blend(measured, carried, faceWidth, strained, gap) {
+   * (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
+  _blend(measured, carried, faceWidth, strained) {
     const p = this.p, pose = poseBetween(measured, carried.points, this._rigidPart(measured)), moved = applyPose(measured, pose);
     let apart = 0;
     for (let i = 0; i < measured.length; i += 2) apart += Math.hypot(moved[i] - measured[i], moved[i + 1] - measured[i + 1]);
@@ -373,15 +368,15 @@ export class FlowCarrier {
     if (apart > p.reset_px_per_100 * faceWidth / 100) return [measured, 0];
     strained = apart > p.persist_px_per_100 * faceWidth / 100 ? strained + 1 : 0;
     if (p.persist_frames && strained >= p.persist_frames) return [measured, 0];
-    const k = p.carry ** gap;
+    const k = p.carry;
     const placed = applyPose(measured, { ...pose, scale: pose.scale ** k, angle: pose.angle * k, sx: pose.sx * k, sy: pose.sy * k });
-    if (p.lip_carry > 0) this._blendLips(placed, carried, faceWidth, p.lip_carry ** gap);
+    if (p.lip_carry > 0) this._blendLips(placed, carried, faceWidth);
     return [placed, strained];
   }
 
   /** The lip points of `placed` moved (in place) towards the carried lips, each by `lip_carry` faded by the two
    * readings' distance and by its flow's residual relative to the lips' median (tryon.engine.flow._blend_lips). */
-  _blendLips(placed, carried, faceWidth, lipCarry) {
+  _blendLips(placed, carried, faceWidth) {
     const p = this.p, followed = [...carried.residual].filter(Number.isFinite).sort((a, b) => a - b);
     if (!followed.length) return;
     const mid = followed.length >> 1;
@@ -391,7 +386,7 @@ export class FlowCarrier {
       const relative = Number.isFinite(carried.residual[k]) ? carried.residual[k] / typical : high;
       const trust = Math.min(1, Math.max(0, (high - relative) / (high - low)));
       const dx = carried.lips[2 * k] - placed[2 * i], dy = carried.lips[2 * k + 1] - placed[2 * i + 1];
-      const weight = lipCarry * Math.exp(-((Math.hypot(dx, dy) / gate) ** 2)) * trust;
+      const weight = p.lip_carry * Math.exp(-((Math.hypot(dx, dy) / gate) ** 2)) * trust;
       placed[2 * i] += weight * dx; placed[2 * i + 1] += weight * dy;
     });
   }
