@@ -67,7 +67,6 @@ def engine_constants() -> dict[str, Any]:
         "flow": {
             **{name: _plain(value) for name, value in dataclasses.asdict(FlowParams()).items()},
             **_named(flow, _FLOW),
-            "lip_points": list(face.LIP_POINTS),
         },
         "landmarks": {
             "count": face.N_LANDMARKS,

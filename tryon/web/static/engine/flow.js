@@ -8,6 +8,7 @@
 // Each frame's faces' box is read once (grey, blurred, its pyramid) and kept for the next frame, where it is the
 // picture the points are followed from: boxes start on a grid of 2^levels px, so the two frames' pyramid levels line
 // up whatever their boxes. The derivatives are taken on each followed window only, not on the whole box.
+import { bounds, centre } from "./geometry.js";
 
 /** One frame's box: `left`, `top` (frame px, on the grid) and its pyramid, level 0 first, each {img, w, h}
  * (Float32Array grey levels). */
@@ -94,7 +95,7 @@ const ITERATIONS = 30, EPSILON_SQ = 0.01 * 0.01;  // cv2.calcOpticalFlowPyrLK's 
  */
 function follow(from, to, x, y, gx, gy, top, win, out) {
   const half = (win - 1) >> 1, n = win * win;
-  let ux = (gx - x) / (1 << top), uy = (gy - y) / (1 << top), a11 = 0, a12 = 0, a22 = 0;
+  let ux = (gx - x) / (1 << top), uy = (gy - y) / (1 << top);
   for (let l = top; l >= 0; l--) {
     const scale = 1 / (1 << l), b = from.levels[l], a = to.levels[l];
     if (!b || !a) return false;
@@ -112,7 +113,7 @@ function follow(from, to, x, y, gx, gy, top, win, out) {
         RING[k] = w00 * img[s] + w01 * img[s + 1] + w10 * img[s + bw] + w11 * img[s + bw + 1];
       }
     }
-    a11 = 0; a12 = 0; a22 = 0;
+    let a11 = 0, a12 = 0, a22 = 0;
     for (let j = 0, k = 0; j < win; j++) {
       for (let i = 0, c = (j + 1) * ring + 1; i < win; i++, k++, c++) {
         const nw = RING[c - ring - 1], no = RING[c - ring], ne = RING[c - ring + 1], we = RING[c - 1], ea = RING[c + 1];
@@ -165,19 +166,35 @@ function follow(from, to, x, y, gx, gy, top, win, out) {
   return true;
 }
 
-/** Least-squares similarity [a, b, tx, ty] (x' = a x − b y + tx, y' = b x + a y + ty) taking `from` onto `to` (flat
- * [x0, y0, ...]) over the point indices `use`. */
+/** The least-squares similarity taking `from`'s points `use` onto `to`'s (flat [x0, y0, ...]), about `from`'s
+ * centroid (cx, cy): x' = a (x − cx) − b (y − cy) + tx, y' = b (x − cx) + a (y − cy) + ty — a = scale · cos(angle),
+ * b = scale · sin(angle), (tx, ty) `to`'s centroid (tryon.engine.flow._similarity). */
 function fitSimilarity(from, to, use) {
-  let fx = 0, fy = 0, tx = 0, ty = 0;
-  for (const i of use) { fx += from[2 * i]; fy += from[2 * i + 1]; tx += to[2 * i]; ty += to[2 * i + 1]; }
-  const n = use.length; fx /= n; fy /= n; tx /= n; ty /= n;
+  let cx = 0, cy = 0, tx = 0, ty = 0;
+  for (const i of use) { cx += from[2 * i]; cy += from[2 * i + 1]; tx += to[2 * i]; ty += to[2 * i + 1]; }
+  cx /= use.length; cy /= use.length; tx /= use.length; ty /= use.length;
   let dot = 0, cross = 0, norm = 0;
   for (const i of use) {
-    const ax = from[2 * i] - fx, ay = from[2 * i + 1] - fy, bx = to[2 * i] - tx, by = to[2 * i + 1] - ty;
+    const ax = from[2 * i] - cx, ay = from[2 * i + 1] - cy, bx = to[2 * i] - tx, by = to[2 * i + 1] - ty;
     dot += ax * bx + ay * by; cross += ax * by - ay * bx; norm += ax * ax + ay * ay;
   }
-  const a = dot / Math.max(norm, 1e-9), b = cross / Math.max(norm, 1e-9);
-  return [a, b, tx - (a * fx - b * fy), ty - (b * fx + a * fy)];
+  return { a: dot / Math.max(norm, 1e-9), b: cross / Math.max(norm, 1e-9), cx, cy, tx, ty };
+}
+
+/** Flat `points` moved by similarity `m` (fitSimilarity's), a new Float64Array. */
+function moved(points, m) {
+  const out = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i += 2) {
+    const x = points[i] - m.cx, y = points[i + 1] - m.cy;
+    out[i] = m.a * x - m.b * y + m.tx; out[i + 1] = m.b * x + m.a * y + m.ty;
+  }
+  return out;
+}
+
+/** Similarity `m` taken `k` of the way from the identity: its scale to the power k, its angle and its shift times k. */
+function partWay(m, k) {
+  const scale = Math.hypot(m.a, m.b) ** k, angle = Math.atan2(m.b, m.a) * k;
+  return { a: scale * Math.cos(angle), b: scale * Math.sin(angle), cx: m.cx, cy: m.cy, tx: m.cx + (m.tx - m.cx) * k, ty: m.cy + (m.ty - m.cy) * k };
 }
 
 const LMEDS_TRIALS = 50;
@@ -190,9 +207,8 @@ function robustSimilarity(from, to, n) {
   const draw = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
   const errors = new Float64Array(n), all = [...Array(n).keys()];
   const error = (m, k) => {
-    const x = m[0] * from[2 * k] - m[1] * from[2 * k + 1] + m[2] - to[2 * k];
-    const y = m[1] * from[2 * k] + m[0] * from[2 * k + 1] + m[3] - to[2 * k + 1];
-    return x * x + y * y;
+    const x = from[2 * k] - m.cx, y = from[2 * k + 1] - m.cy;
+    return (m.a * x - m.b * y + m.tx - to[2 * k]) ** 2 + (m.b * x + m.a * y + m.ty - to[2 * k + 1]) ** 2;
   };
   for (let trial = 0; trial < LMEDS_TRIALS; trial++) {
     const i = draw(); let j = draw();
@@ -207,47 +223,11 @@ function robustSimilarity(from, to, n) {
   return inliers.length >= 2 ? fitSimilarity(from, to, inliers) : best;
 }
 
-/** The similarity about the centroid of `a`'s points `use` taking them onto `b`'s, as tryon.engine.flow._similarity:
- * {scale, angle (rad), sx, sy (translation), cx, cy (centre)}. */
-function poseBetween(a, b, use) {
-  let cx = 0, cy = 0, tx = 0, ty = 0;
-  for (const i of use) { cx += a[2 * i]; cy += a[2 * i + 1]; tx += b[2 * i]; ty += b[2 * i + 1]; }
-  cx /= use.length; cy /= use.length; tx /= use.length; ty /= use.length;
-  let cross = 0, dot = 0, norm = 0;
-  for (const i of use) {
-    const ax = a[2 * i] - cx, ay = a[2 * i + 1] - cy, bx = b[2 * i] - tx, by = b[2 * i + 1] - ty;
-    cross += ax * by - ay * bx; dot += ax * bx + ay * by; norm += ax * ax + ay * ay;
-  }
-  return { scale: Math.hypot(cross, dot) / Math.max(norm, 1e-9), angle: Math.atan2(cross, dot), sx: tx - cx, sy: ty - cy, cx, cy };
-}
-
-function applyPose(points, { scale, angle, sx, sy, cx, cy }) {
-  const c = Math.cos(angle) * scale, s = Math.sin(angle) * scale, out = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i += 2) {
-    const x = points[i] - cx, y = points[i + 1] - cy;
-    out[i] = c * x - s * y + cx + sx; out[i + 1] = s * x + c * y + cy + sy;
-  }
-  return out;
-}
-
-function bounds(points) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < points.length; i += 2) {
-    x0 = Math.min(x0, points[i]); x1 = Math.max(x1, points[i]); y0 = Math.min(y0, points[i + 1]); y1 = Math.max(y1, points[i + 1]);
-  }
-  return { x0, y0, x1, y1 };
-}
-
-function centre(points) {
-  let x = 0, y = 0;
-  for (let i = 0; i < points.length; i += 2) { x += points[i]; y += points[i + 1]; }
-  return [2 * x / points.length, 2 * y / points.length];
-}
-
 export class FlowCarrier {
   /** `C`: the engine constants (constants.json); `pixels`: a scratch canvas the frame's box is read through. */
   constructor(C, pixels) {
-    this.p = C.flow; this.lips = C.flow.lip_points; this.pixels = pixels;
+    this.p = C.flow; this.pixels = pixels;
+    this.lips = [...C.landmarks.lips_outer, ...C.landmarks.lips_inner];  // tryon.engine.face.LIP_POINTS
     this.excluded = new Set(this.p.eyes);
     this.taps = gaussianTaps(this.p.smooth_px || 1e-6);
     this.grid = 1 << Math.max(this.p.levels, this.p.lip_levels);
@@ -321,18 +301,14 @@ export class FlowCarrier {
    * (residual Infinity: not followed); null when too few rigid points could be followed. */
   _carry(from, to, points) {
     const p = this.p, rigid = this._rigidPart(points), out = new Float64Array(3);
-    const moved = [], start = [];
+    const start = [], followed = [];
     for (let k = 0; k < rigid.length; k += p.follow_every) {
       const i = rigid[k], x = points[2 * i], y = points[2 * i + 1];
-      if (follow(from, to, x, y, x, y, p.levels, p.window_px, out)) { start.push(x, y); moved.push(out[0], out[1]); }
+      if (follow(from, to, x, y, x, y, p.levels, p.window_px, out)) { start.push(x, y); followed.push(out[0], out[1]); }
     }
     const n = start.length / 2;
     if (n < p.min_tracked) return null;
-    const [a, b, tx, ty] = robustSimilarity(start, moved, n);
-    const carried = new Float64Array(points.length);
-    for (let i = 0; i < points.length; i += 2) {
-      carried[i] = a * points[i] - b * points[i + 1] + tx; carried[i + 1] = b * points[i] + a * points[i + 1] + ty;
-    }
+    const carried = moved(points, robustSimilarity(start, followed, n));
     const lips = new Float64Array(2 * this.lips.length), residual = new Float64Array(this.lips.length).fill(Infinity);
     const { x0, x1 } = bounds(points);
     this.lips.forEach((i, k) => {
@@ -361,15 +337,15 @@ export class FlowCarrier {
    * its lips towards the carried lips; as it is when the poses disagree too much, or a little for too long
    * (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
   _blend(measured, carried, faceWidth, strained) {
-    const p = this.p, pose = poseBetween(measured, carried.points, this._rigidPart(measured)), moved = applyPose(measured, pose);
+    const p = this.p, pose = fitSimilarity(measured, carried.points, this._rigidPart(measured));
+    const there = moved(measured, pose);
     let apart = 0;
-    for (let i = 0; i < measured.length; i += 2) apart += Math.hypot(moved[i] - measured[i], moved[i + 1] - measured[i + 1]);
+    for (let i = 0; i < measured.length; i += 2) apart += Math.hypot(there[i] - measured[i], there[i + 1] - measured[i + 1]);
     apart /= measured.length / 2;
     if (apart > p.reset_px_per_100 * faceWidth / 100) return [measured, 0];
     strained = apart > p.persist_px_per_100 * faceWidth / 100 ? strained + 1 : 0;
     if (p.persist_frames && strained >= p.persist_frames) return [measured, 0];
-    const k = p.carry;
-    const placed = applyPose(measured, { ...pose, scale: pose.scale ** k, angle: pose.angle * k, sx: pose.sx * k, sy: pose.sy * k });
+    const placed = moved(measured, partWay(pose, p.carry));
     if (p.lip_carry > 0) this._blendLips(placed, carried, faceWidth);
     return [placed, strained];
   }

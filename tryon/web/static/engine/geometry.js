@@ -1,5 +1,22 @@
 // Lip contours from landmarks: the closed centripetal Catmull-Rom spline (tryon.engine.mask.closed_spline) and the
-// lip box (tryon.engine.mask.lip_roi). Points are [x, y] in frame pixels.
+// lip box (tryon.engine.mask.lip_roi), points as [x, y] in frame pixels; and a face's centre and box, its landmarks
+// as one flat array [x0, y0, x1, y1, ...].
+
+/** The mean of flat `points` [x0, y0, ...]: [x, y]. */
+export function centre(points) {
+  let x = 0, y = 0;
+  for (let i = 0; i < points.length; i += 2) { x += points[i]; y += points[i + 1]; }
+  return [2 * x / points.length, 2 * y / points.length];
+}
+
+/** The box {x0, y0, x1, y1} around flat `points` [x0, y0, ...]. */
+export function bounds(points) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let i = 0; i < points.length; i += 2) {
+    x0 = Math.min(x0, points[i]); x1 = Math.max(x1, points[i]); y0 = Math.min(y0, points[i + 1]); y1 = Math.max(y1, points[i + 1]);
+  }
+  return { x0, y0, x1, y1 };
+}
 
 /** Centripetal Catmull-Rom spline through a closed polygon: `samples` points per segment, as flat [x0, y0, ...]. */
 export function closedSpline(points, samples) {

@@ -2,19 +2,11 @@
 // low-pass whose cut-off rises with speed (speeds per 100 px of face width), and a deadband that holds a still
 // face's points while they move less than `deadband_px`. Faces are matched to the last frame's by position.
 
+import { bounds, centre } from "./geometry.js";
+
 function smoothingFactor(dtS, cutoffHz) { const tau = 1 / (2 * Math.PI * cutoffHz); return 1 / (1 + tau / dtS); }
 
-function centre(points) {
-  let x = 0, y = 0;
-  for (let i = 0; i < points.length; i += 2) { x += points[i]; y += points[i + 1]; }
-  return [x / (points.length / 2), y / (points.length / 2)];
-}
-
-function faceWidth(points) {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < points.length; i += 2) { lo = Math.min(lo, points[i]); hi = Math.max(hi, points[i]); }
-  return hi - lo;
-}
+function faceWidth(points) { const { x0, x1 } = bounds(points); return x1 - x0; }
 
 class Track {
   constructor(points, timestampMs) {
