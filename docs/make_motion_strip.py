@@ -87,11 +87,8 @@ def browser_strip(label: str, *, flow: bool) -> np.ndarray:
     """The browser engine on the astronaut sliding at 400 px/s (`motion_clip`): of 40 views read back from the page,
     the five whose painted lips are furthest from the truth (what the eye would catch), in clip order; `flow=False`:
     the element's flow step bypassed (what it painted before session 11)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     from tryon.engine.face import LIP_POINTS
-    from tryon.quality.browser import MOTION_HOOK, chrome_options, motion_clip, set_attribute
+    from tryon.quality.browser import MOTION_HOOK, chromium_sessions, motion_clip, set_attribute, wait_painted
     from tryon.web.phone import phone_app
     from tryon.web.share import BackgroundServer
 
@@ -102,15 +99,9 @@ def browser_strip(label: str, *, flow: bool) -> np.ndarray:
         with tempfile.TemporaryDirectory() as folder:
             clip = Path(folder) / "slide.y4m"
             truths = motion_clip(clip, 400.0)
-            options = chrome_options(clip)
-            options.binary_location = shutil.which("chromium") or "chromium"
-            driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
-            try:
+            with chromium_sessions(1, clip) as (driver,):
                 driver.get(f"http://127.0.0.1:{server.port}/")
-                painted = "return document.querySelector('tryon-lipstick').frames"
-                wait = time.monotonic() + 120
-                while driver.execute_script(painted) < 3 and time.monotonic() < wait:
-                    time.sleep(0.1)
+                wait_painted(driver)
                 for name, value in (("mirror", "false"), ("resolution", "1280x720"), ("shade", "mv-ruby-hour")):
                     set_attribute(driver, name, value)
                 if not flow:
@@ -132,8 +123,6 @@ def browser_strip(label: str, *, flow: bool) -> np.ndarray:
                     view = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
                     error = float(np.linalg.norm(np.asarray(row[2]) - truths[row[0]], axis=1).mean())
                     views.append((error, row[0], view))
-            finally:
-                driver.quit()
     finally:
         server.stop()
     tiles = []

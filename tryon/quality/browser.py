@@ -237,7 +237,9 @@ def _stage_figures(frames: list[dict[str, float]]) -> dict[str, float]:
 
 
 @contextmanager
-def _browsers(count: int, clip: Path) -> Iterator[list[Any]]:
+def chromium_sessions(count: int, clip: Path) -> Iterator[list[Any]]:
+    """`count` headless Chromium sessions (Debian's chromium and chromium-driver), each with `clip` as its camera;
+    quit when the block ends."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -312,7 +314,7 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
         for count in sessions:
             server, origin = _serve(count)
             try:
-                with _browsers(count, moving) as drivers:
+                with chromium_sessions(count, moving) as drivers:
                     loaded = _session_run(drivers, origin, "ll-cherry-glaze")
                     for driver in drivers:
                         driver.execute_script("window.__tryonFrames.length = 0")
@@ -349,9 +351,9 @@ def run_browser_bench(seconds: float = 10.0, sessions: Sequence[int] = (1, 4)) -
             )
         server, origin = _serve()
         try:
-            with _browsers(1, still) as (driver,):
+            with chromium_sessions(1, still) as (driver,):
                 driver.get(f"{origin}/")
-                _wait_painted(driver)
+                wait_painted(driver)
                 figures = parity(driver, [library.get(s) for s in PARITY_SHADES], _poll)
                 report["parity"] = [asdict(f) for f in figures]
         finally:
@@ -423,7 +425,7 @@ def start_acquisition(driver: Any, url: str) -> None:
     now on every frame it paints (`acquisition_rows`)."""
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _INDEX_RECORDER})
     driver.get(url)
-    _wait_painted(driver)
+    wait_painted(driver)
     set_attribute(driver, "mirror", "false")  # the index patch stays top left
     set_attribute(driver, "resolution", "1280x720")
     width = "return document.querySelector('tryon-lipstick').view.width"
@@ -483,7 +485,7 @@ def browser_acquisition(
         for width in widths_px:
             with tempfile.TemporaryDirectory(prefix="tryon-acquisition-") as folder:
                 clip = acquisition_clip(Path(folder) / "clip.y4m", width)
-                with _browsers(1, clip) as (driver,):
+                with chromium_sessions(1, clip) as (driver,):
                     start_acquisition(driver, f"{origin}/")
                     time.sleep(seconds)
                     results.append(appearances(acquisition_rows(driver), width))
@@ -558,7 +560,7 @@ def measure_motion(
     from tryon.engine.face import LIP_POINTS
 
     driver.get(url)
-    _wait_painted(driver)
+    wait_painted(driver)
     set_attribute(driver, "mirror", "false")  # the index patch stays top left
     set_attribute(driver, "resolution", "1280x720")
     _poll(lambda: driver.execute_script(_VIEW_WIDTH) == 1280, what="the camera at 1280x720")
@@ -597,7 +599,7 @@ def browser_motion(speeds_px_s: Sequence[float] = (240.0, 400.0), seconds: float
             with tempfile.TemporaryDirectory(prefix="tryon-browser-motion-") as folder:
                 clip = Path(folder) / "clip.y4m"
                 truths = motion_clip(clip, speed)
-                with _browsers(1, clip) as (driver,):
+                with chromium_sessions(1, clip) as (driver,):
                     results.append(measure_motion(driver, f"{origin}/", truths, speed, seconds))
     finally:
         server.terminate()
@@ -614,5 +616,6 @@ def _poll(condition: Callable[[], Any], *, what: str, timeout_s: float = 60.0) -
     return value
 
 
-def _wait_painted(driver: Any) -> None:
+def wait_painted(driver: Any) -> None:
+    """Wait (up to 120 s) until the page's `<tryon-lipstick>` has painted its first frames."""
     _poll(lambda: element_state(driver)["frames"] >= 3, what="the browser engine's first frames", timeout_s=120)
