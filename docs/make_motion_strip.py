@@ -154,7 +154,7 @@ def main(out_dir: Path) -> None:
     now = strip(photo, slide, SLIDE_SHOWN, OneEuroParams(), DEFAULT_FLOW, "now: pose and lips carried by optical flow")
     save_image(out_dir / "motion_strip.png", np.concatenate([before, now], axis=0))
     smile = Motion("translate", "sine", 240.0, mouth_px_s=120.0, mouth="smile")
-    pose_only = FlowParams(lip_carry=0.0, smooth_px=0.0)
+    pose_only = FlowParams(lip_carry=0.0, smooth_px=0.0, warp=False, landmark_lag=0.0)
     session_8 = strip(
         photo, smile, SMILE_SHOWN, OneEuroParams(), pose_only, "session 8: the pose carried, lips as read"
     )

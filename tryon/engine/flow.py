@@ -6,16 +6,17 @@ frame's estimate, carried to this frame by the image's own motion, is a second, 
 face is. Two steps blend the readings:
 
 1. **The pose.** The face's rigid part (above the top of the upper lip, eye contours and irises left out: they blink
-   and look around) is followed by pyramidal Lucas-Kanade flow and one similarity is fitted to it (LMedS). The
-   similarity that would move MediaPipe's points onto the carried ones is applied at `FlowParams.carry` of its
-   strength: the face is placed that far towards where the flow says it is, MediaPipe's shape kept. (Read above the
-   nose's base only, the pose's error at the lips grew by a third on rolls: the lips lie far from what it is read
-   on.) A disagreement beyond what MediaPipe's error can explain (the flow lost: a hand, a cut) takes MediaPipe's
-   landmarks as they are.
+   and look around) is followed by pyramidal Lucas-Kanade flow and one similarity is fitted to it (LMedS), then
+   refined on the previous picture warped by it (so that the windows see the face turned and scaled as it is now).
+   MediaPipe's points are first moved on by the share of the face's motion they are known to trail by; the
+   similarity that would move them onto the carried ones is applied at `FlowParams.carry` of its strength: the face
+   is placed that far towards where the flow says it is, MediaPipe's shape kept. (Read above the nose's base only,
+   the pose's error at the lips grew by a third on rolls: the lips lie far from what it is read on.) A disagreement
+   beyond what MediaPipe's error can explain (the flow lost: a hand, a cut) takes MediaPipe's landmarks as they are.
 2. **The lips.** MediaPipe's lip shape is also off, and differently in every frame (most on rolls and zooms, and
    when the mouth moves). Each lip point of the last estimate, moved by that similarity, is followed further by its
-   own flow, so the lips' own movement — a smile, the mouth opening — is carried too, and the point is placed
-   `lip_carry` of the way there. Where the two readings disagree by more than MediaPipe's usual error
+   own flow on the warped picture, so the lips' own movement — a smile, the mouth opening — is carried too, and the
+   point is placed `lip_carry` of the way there. Where the two readings disagree by more than MediaPipe's usual error
    (`lip_gate_px_per_100`), or where the point's flow does not match (its patch changed: the mouth opening onto its
    dark inside, teeth appearing — a residual well above the lips' median, `lip_trust`), MediaPipe's point is taken.
 
@@ -54,7 +55,17 @@ class FlowParams:
     `smooth_px`: both pictures are blurred by a Gaussian of this σ before the flow. Unblurred, Lucas-Kanade's
     sub-pixel estimate is pulled towards whole pixels ("pixel locking"): on a bearded face sweeping at 400 px/s,
     each 13.3 px step read 0.26 px short at the lips, the same way every frame, and the carried lips drifted 2 px
-    behind (1.03 → 1.61 px mean); σ 0.8 takes that bias to 0.01 px."""
+    behind (1.03 → 1.61 px mean); σ 0.8 takes that bias to 0.01 px.
+
+    `warp`: the previous picture is warped by the pose's similarity (`_rounded_warp`), and on it the rigid points
+    are followed again (full resolution) to refine the similarity (`_trimmed_similarity`), and the lips are followed:
+    Lucas-Kanade's windows only shift, so on a face that turns or zooms each window's content has turned or scaled
+    too, and the flow read a 4° turn 2–5 % short and the lips' own flow 2–4× noisier than on a slide (`tryon eval
+    --motion`'s roll and zoom at 400 px/s, flow started from the truth; warped: 1 % and 1–1.5×).
+
+    `landmark_lag`: MediaPipe's VIDEO landmarks trail a moving face by this share of each frame's motion (0.10–0.16
+    on slides, alike on all 4 faces measured); they are moved on by it, along the face's motion as the flow reads
+    it, before the blend (a blend averages noise, it cannot remove a bias)."""
 
     carry: float = 0.95
     reset_px_per_100: float = 8.0
@@ -68,6 +79,8 @@ class FlowParams:
     smooth_px: float = 0.8
     persist_px_per_100: float = 3.0
     persist_frames: int = 3
+    warp: bool = True
+    landmark_lag: float = 0.13
 
 
 LIPS = np.array(LIP_POINTS)
@@ -82,6 +95,9 @@ _NOT_EYES = np.array([i not in _EYES for i in range(478)])
 # The flow follows every 4th point of the rigid part (~75 points): as accurate as every 2nd on every motion of
 # `tryon eval --motion` (within ±0.1 px p95) at half the Lucas-Kanade's cost, which the browser engine feels.
 _FOLLOW_EVERY = 4
+_WARP_STEP = 0.001  # `_rounded_warp`: the turn (rad, ~0.06°) and the scale are rounded to steps of this
+_TRIM = 3.0  # `_trimmed_similarity`: beyond this many times the median distance, a point is left out
+_ROUNDS = 3  # `_trimmed_similarity`: fits, each without the points the last one left out
 _LIP_STEP_MAX = 0.1  # a lip point's own flow beyond this share of the face's width from the pose's is a failure
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
 
@@ -106,18 +122,81 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float, np.ndarray,
 
 
 def _apply(points: np.ndarray, scale: float, angle: float, shift: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-    return np.asarray((points - centre) @ (scale * rotation).T + centre + shift, dtype=np.float64)
+    """`points` (N, 2) moved by `_similarity`'s similarity, float64."""
+    matrix = _matrix(scale, angle, shift, centre)
+    return np.asarray(points @ matrix[:, :2].T + matrix[:, 2], dtype=np.float64)
+
+
+def _flow(
+    before: np.ndarray, after: np.ndarray, start: np.ndarray, window: tuple[int, int], levels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pyramidal Lucas-Kanade of `start` ((N, 2) px) from `before` to `after` (grey uint8) over `levels` levels:
+    where each point went ((N, 2) float64) and whether it was followed ((N,) bool)."""
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(
+        before,
+        after,
+        start.astype(np.float32).reshape(-1, 1, 2),
+        None,
+        winSize=window,
+        maxLevel=levels,
+        criteria=_CRITERIA,
+    )
+    return moved.reshape(-1, 2).astype(np.float64), status.ravel() == 1
+
+
+def _matrix(scale: float, angle: float, shift: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """The 2×3 matrix of `_apply`'s similarity."""
+    linear = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    return np.hstack([linear, (centre + shift - linear @ centre)[:, None]])
+
+
+def _trimmed_similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """`_similarity` of points `a` onto `b` ((N, 2) px), fitted again `_ROUNDS` times, each time without the points
+    the last fit leaves more than `_TRIM` times the median distance (at least 0.5 px) from their `b`: points whose
+    flow failed (fitted once, or without leaving any out, the carried face wandered 2-3 px on fast turns)."""
+    fit = _similarity(a, b)
+    for _ in range(_ROUNDS):
+        distance = np.linalg.norm(_apply(a, *fit) - b, axis=1)
+        keep = distance <= max(_TRIM * float(np.median(distance)), 0.5)
+        if int(keep.sum()) < 2:
+            break
+        fit = _similarity(a[keep], b[keep])
+    return fit
+
+
+def _compose(second: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The 2×3 transform applying `first`, then `second`."""
+    return np.hstack([second[:, :2] @ first[:, :2], (second[:, :2] @ first[:, 2] + second[:, 2])[:, None]])
+
+
+def _rounded_warp(matrix: np.ndarray, offset: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """2×3 similarity `matrix` (box px, the box at frame px `offset`) with its turn and scale rounded to steps of
+    `_WARP_STEP` and its shift, in the frame's own coordinates, to whole pixels — the rounded warp taking `centre`
+    (frame px) where `matrix` does, to within half a pixel. A face that slides is then warped by a whole-pixel shift,
+    which does not blur the picture as interpolating would; and the browser's engine, whose boxes lie elsewhere and
+    whose similarity differs in the 4th decimal, warps the same (Lucas-Kanade's sub-pixel error depends on where a
+    window falls between pixels: warping differently, the two engines' carried faces drifted 0.1-0.2 px apart)."""
+    linear = matrix[:, :2]
+    shift = matrix[:, 2] + offset - linear @ offset  # frame px
+    scale = math.hypot(linear[0, 0], linear[1, 0])
+    angle = math.atan2(linear[1, 0], linear[0, 0])
+    scale = 1.0 + round((scale - 1.0) / _WARP_STEP) * _WARP_STEP
+    angle = round(angle / _WARP_STEP) * _WARP_STEP
+    rounded = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    shift = np.round(shift + (linear - rounded) @ centre)
+    return np.hstack([rounded, (shift - offset + rounded @ offset)[:, None]])
 
 
 @dataclass(frozen=True)
 class _Carried:
     """The last estimate carried to this frame: all points by the pose's similarity (float64 (478, 2)); the lip
-    points (40, 2) followed further by their own flow, with each one's flow residual (inf: not followed)."""
+    points (40, 2) followed further by their own flow, with each one's flow residual (inf: not followed); `shift`
+    (2,), px: how far the flow moved the face's centre."""
 
     points: np.ndarray
     lips: np.ndarray
     lip_residual: np.ndarray
+    shift: np.ndarray
 
 
 class _Track:
@@ -191,27 +270,36 @@ class FlowCarrier:
             after = cv2.GaussianBlur(after, (0, 0), self.params.smooth_px)
         offset = np.array([left, top], dtype=np.float64)
         local = points - offset
-        start = local[followed].astype(np.float32).reshape(-1, 1, 2)
         window = (self.params.window_px, self.params.window_px)
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(
-            before, after, start, None, winSize=window, maxLevel=self.params.levels, criteria=_CRITERIA
-        )
-        tracked = status.ravel() == 1
+        moved, tracked = _flow(before, after, local[followed], window, self.params.levels)
         if int(tracked.sum()) < self.params.min_tracked:
             return None
         matrix, _ = cv2.estimateAffinePartial2D(
-            start.reshape(-1, 2)[tracked], moved.reshape(-1, 2)[tracked], method=cv2.LMEDS
+            local[followed][tracked].astype(np.float32), moved[tracked].astype(np.float32), method=cv2.LMEDS
         )
         if matrix is None:
             return None
+        source, at_source = before, local  # the picture the lips are followed from, and where they are in it
+        if self.params.warp:
+            warp = _rounded_warp(matrix, offset, points.mean(axis=0))
+            source = cv2.warpAffine(
+                before, warp, before.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
+            at_source = local @ warp[:, :2].T + warp[:, 2]
+            # The rigid points again, at full resolution, from where the warp put them, and the similarity refined by
+            # least squares over those whose motion it explains (`_trimmed_similarity`: the same points in both
+            # engines, where LMedS's random draws would pick different ones).
+            again, tracked = _flow(source, after, at_source[followed], window, 0)
+            if int(tracked.sum()) >= self.params.min_tracked:
+                matrix = _compose(_matrix(*_trimmed_similarity(at_source[followed][tracked], again[tracked])), warp)
         carried_local = local @ matrix[:, :2].T + matrix[:, 2]
         lips = carried_local[LIPS]
         residual = np.full(len(LIPS), np.inf)
         if self.params.lip_carry > 0:
             followed_lips, status, error = cv2.calcOpticalFlowPyrLK(
-                before,
+                source,
                 after,
-                local[LIPS].astype(np.float32).reshape(-1, 1, 2),
+                at_source[LIPS].astype(np.float32).reshape(-1, 1, 2),
                 lips.astype(np.float32).reshape(-1, 1, 2),
                 winSize=window,
                 maxLevel=self.params.lip_levels,
@@ -223,15 +311,16 @@ class FlowCarrier:
             ok = (status.ravel() == 1) & (step < _LIP_STEP_MAX * face_width)
             lips = np.where(ok[:, None], followed_lips, lips)
             residual = np.where(ok, error.ravel().astype(np.float64), np.inf)
-        return _Carried(carried_local + offset, lips + offset, residual)
+        shift = carried_local.mean(axis=0) - local.mean(axis=0)
+        return _Carried(carried_local + offset, lips + offset, residual, shift)
 
     def _blend(
         self, measured: np.ndarray, carried: _Carried, face_width: float, strained: int
     ) -> tuple[np.ndarray, int]:
-        """`measured` moved `carry` of the way along the similarity that takes its rigid points onto the carried
-        ones, then its lips towards the carried lips (`_blend_lips`); as it is when the poses disagree by more than
-        `reset_px_per_100`, or by more than `persist_px_per_100` for the `persist_frames`-th frame in a row
-        (`strained`: such frames so far; returned updated)."""
+        """`measured` moved on by `landmark_lag` of the flow's `shift`, then `carry` of the way along the similarity
+        that takes its rigid points onto the carried ones, then its lips towards the carried lips (`_blend_lips`);
+        as it is when the poses disagree by more than `reset_px_per_100`, or by more than `persist_px_per_100` for
+        the `persist_frames`-th frame in a row (`strained`: such frames so far; returned updated)."""
         rigid = rigid_part(measured)
         scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
         apart = float(np.linalg.norm(_apply(measured, scale, angle, shift, centre) - measured, axis=1).mean())
@@ -240,6 +329,9 @@ class FlowCarrier:
         strained = strained + 1 if apart > self.params.persist_px_per_100 * face_width / 100 else 0
         if self.params.persist_frames and strained >= self.params.persist_frames:
             return measured, 0
+        if self.params.landmark_lag:
+            measured = measured + self.params.landmark_lag * carried.shift
+            scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
         k = self.params.carry
         placed = _apply(measured, scale**k, angle * k, shift * k, centre)
         if self.params.lip_carry > 0:

@@ -527,8 +527,11 @@ FILTERS: dict[str, tuple[OneEuroParams | None, FlowParams | None]] = {
     "before": (PREVIOUS_SMOOTHING, None),
     "raw": (None, None),
     "euro": (OneEuroParams(), None),  # session 7's filter: One-Euro re-tuned for motion, no flow
-    "pose": (OneEuroParams(), FlowParams(lip_carry=0.0, smooth_px=0.0)),  # session 8: the pose by flow, One-Euro
-    "now": (OneEuroParams(), FlowParams()),  # the pose and the lips carried by flow, then One-Euro
+    # session 8: the pose by flow, then One-Euro
+    "pose": (OneEuroParams(), FlowParams(lip_carry=0.0, smooth_px=0.0, warp=False, landmark_lag=0.0)),
+    # sessions 9-11: the pose and the lips by flow, each window only shifted; MediaPipe's lag left in
+    "lips": (OneEuroParams(), FlowParams(warp=False, landmark_lag=0.0)),
+    "now": (OneEuroParams(), FlowParams()),  # the flow on the picture warped by the pose; MediaPipe's lag undone
 }
 ACQUISITION_WIDTHS_PX = (100.0, 150.0, 200.0, 300.0, 400.0)
 

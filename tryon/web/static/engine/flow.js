@@ -2,8 +2,11 @@
 // to this frame by the picture's own motion, is a second reading of where the face is, blended with the landmarks
 // found in this frame. The pose: one similarity fitted (least median of squares) to pyramidal Lucas-Kanade flow of
 // the face's rigid part, applied `carry` of the way; then the lips: each lip point followed further by its own flow
-// and placed `lip_carry` of the way there, less where the readings disagree or the point's patch changed. Every
-// constant comes from the Python engine (constants.json, "flow").
+// and placed `lip_carry` of the way there, less where the readings disagree or the point's patch changed. With
+// `warp`, the rigid points are followed again and the lips followed on the previous picture warped by the pose (a
+// window that only shifts misreads a face that turns or zooms); the landmarks are first moved on by `landmark_lag`
+// of the face's motion (MediaPipe's trail behind a moving face). Every constant comes from the Python engine
+// (constants.json, "flow").
 //
 // Each frame's faces' box is read once (grey, blurred, its pyramid) and kept for the next frame, where it is the
 // picture the points are followed from: boxes start on a grid of 2^levels px, so the two frames' pyramid levels line
@@ -79,6 +82,42 @@ function pyrDown(img, w, h, pool) {
     }
   }
   return { img: out, w: ow, h: oh };
+}
+
+/** Picture `from` warped by the similarity `m` (fitSimilarity's, frame px to frame px) with its turn and scale
+ * rounded to steps of `step` and its shift to whole pixels in the frame's coordinates, the rounded warp taking `[cx,
+ * cy]` where `m` does (tryon.engine.flow._rounded_warp), over Picture `to`'s box (where the face is now): a Picture
+ * whose pixel at X is `from`'s at the rounded warp's inverse of X — bilinear, `from`'s edge repeated beyond it, as
+ * cv2.warpAffine's INTER_LINEAR and BORDER_REPLICATE on the Python engine's 8-bit pictures: positions to 1/32 px, grey
+ * levels rounded — with `depth` + 1 pyramid levels. Returns {picture, warp}: `warp` the rounded similarity, in
+ * fitSimilarity's form. */
+function warpedPicture(from, to, m, [cx, cy], step, depth, pool) {
+  const { img, w, h } = from.levels[0], { w: ow, h: oh } = to.levels[0];
+  // m: X' = A X + t (frame px), A = [[a, −b], [b, a]]; rounded: A' = [[ra, −rb], [rb, ra]] and t' = round(t + (A − A') c).
+  const scale = 1 + Math.round((Math.hypot(m.a, m.b) - 1) / step) * step, angle = Math.round(Math.atan2(m.b, m.a) / step) * step;
+  const ra = scale * Math.cos(angle), rb = scale * Math.sin(angle);
+  const tx = Math.round(m.tx - m.a * m.cx + m.b * m.cy + (m.a - ra) * cx - (m.b - rb) * cy);
+  const ty = Math.round(m.ty - m.b * m.cx - m.a * m.cy + (m.b - rb) * cx + (m.a - ra) * cy);
+  const norm = ra * ra + rb * rb, ia = ra / norm, ib = rb / norm;  // A'⁻¹ = [[ia, ib], [−ib, ia]]
+  const out = pool.take(ow * oh);
+  for (let v = 0; v < oh; v++) {
+    for (let u = 0; u < ow; u++) {
+      const du = u + to.left - tx, dv = v + to.top - ty;
+      const sx = Math.round((ia * du + ib * dv - from.left) * 32) / 32, sy = Math.round((-ib * du + ia * dv - from.top) * 32) / 32;
+      const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+      const xa = Math.min(w - 1, Math.max(0, x0)), xb = Math.min(w - 1, Math.max(0, x0 + 1));
+      const ya = Math.min(h - 1, Math.max(0, y0)) * w, yb = Math.min(h - 1, Math.max(0, y0 + 1)) * w;
+      out[v * ow + u] = Math.round((1 - fy) * ((1 - fx) * img[ya + xa] + fx * img[ya + xb]) + fy * ((1 - fx) * img[yb + xa] + fx * img[yb + xb]));
+    }
+  }
+  let level = { img: out, w: ow, h: oh };
+  const levels = [level];
+  for (let l = 1; l <= depth; l++) {
+    level = pyrDown(level.img, level.w, level.h, pool);
+    if (level.w < 8 || level.h < 8) break;
+    levels.push(level);
+  }
+  return { picture: new Picture(to.left, to.top, levels), warp: { a: ra, b: rb, cx: 0, cy: 0, tx, ty } };
 }
 
 const MAX_WINDOW = 63 * 63;
@@ -223,6 +262,24 @@ function robustSimilarity(from, to, n) {
   return inliers.length >= 2 ? fitSimilarity(from, to, inliers) : best;
 }
 
+/** The least-squares similarity of flat `from` onto `to`, fitted again `rounds` times, each time without the points
+ * the last fit leaves more than `trim` times the median distance (at least 0.5 px) from their place
+ * (tryon.engine.flow._trimmed_similarity). */
+function trimmedSimilarity(from, to, trim, rounds) {
+  const all = [...Array(from.length / 2).keys()];
+  let fit = fitSimilarity(from, to, all);
+  for (let round = 0; round < rounds; round++) {
+    const there = moved(from, fit);
+    const distance = all.map(k => Math.hypot(there[2 * k] - to[2 * k], there[2 * k + 1] - to[2 * k + 1]));
+    const sorted = [...distance].sort((a, b) => a - b), mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const keep = all.filter(k => distance[k] <= Math.max(trim * median, 0.5));
+    if (keep.length < 2) break;
+    fit = fitSimilarity(from, to, keep);
+  }
+  return fit;
+}
+
 export class FlowCarrier {
   /** `C`: the engine constants (constants.json); `pixels`: a scratch canvas the frame's box is read through. */
   constructor(C, pixels) {
@@ -297,28 +354,46 @@ export class FlowCarrier {
   }
 
   /** `points` (the last estimate, Float64Array frame px) carried from Picture `from` to `to`: {points} all moved by
-   * the similarity fitted to the rigid part's flow, {lips, residual} the lip points followed further by their own
-   * (residual Infinity: not followed); null when too few rigid points could be followed. */
+   * the similarity fitted to the rigid part's flow (refined on `from` warped by it, with `warp`), {lips, residual}
+   * the lip points followed further by their own (residual Infinity: not followed), {shift} how far the face's centre
+   * moved ([x, y] px); null when too few rigid points could be followed. */
   _carry(from, to, points) {
-    const p = this.p, rigid = this._rigidPart(points), out = new Float64Array(3);
-    const start = [], followed = [];
-    for (let k = 0; k < rigid.length; k += p.follow_every) {
-      const i = rigid[k], x = points[2 * i], y = points[2 * i + 1];
-      if (follow(from, to, x, y, x, y, p.levels, p.window_px, out)) { start.push(x, y); followed.push(out[0], out[1]); }
+    const p = this.p, chosen = this._rigidPart(points).filter((_, k) => k % p.follow_every === 0);
+    const first = this._follow(from, to, points, chosen, p.levels);
+    if (first.used.length < p.min_tracked) return null;
+    const pose = robustSimilarity(first.starts, first.ends, first.used.length);
+    let carried = moved(points, pose), source = from, atSource = points;
+    if (p.warp) {
+      const warped = warpedPicture(from, to, pose, centre(points), p.warp_step, p.lip_levels, this.pools[this.turn]);
+      source = warped.picture; atSource = moved(points, warped.warp);
+      // The rigid points again, at full resolution from where the warp put them; the similarity refined by least
+      // squares over those whose motion it explains (tryon.engine.flow._trimmed_similarity).
+      const again = this._follow(source, to, atSource, chosen, 0);
+      if (again.used.length >= p.min_tracked) carried = moved(atSource, trimmedSimilarity(again.starts, again.ends, p.trim, p.rounds));
     }
-    const n = start.length / 2;
-    if (n < p.min_tracked) return null;
-    const carried = moved(points, robustSimilarity(start, followed, n));
+    const out = new Float64Array(3);
     const lips = new Float64Array(2 * this.lips.length), residual = new Float64Array(this.lips.length).fill(Infinity);
     const { x0, x1 } = bounds(points);
     this.lips.forEach((i, k) => {
       const gx = carried[2 * i], gy = carried[2 * i + 1];
       lips[2 * k] = gx; lips[2 * k + 1] = gy;
-      if (!(p.lip_carry > 0) || !follow(from, to, points[2 * i], points[2 * i + 1], gx, gy, p.lip_levels, p.window_px, out)) return;
+      if (!(p.lip_carry > 0) || !follow(source, to, atSource[2 * i], atSource[2 * i + 1], gx, gy, p.lip_levels, p.window_px, out)) return;
       if (Math.hypot(out[0] - gx, out[1] - gy) >= p.lip_step_max * (x1 - x0)) return;
       lips[2 * k] = out[0]; lips[2 * k + 1] = out[1]; residual[k] = out[2];
     });
-    return { points: carried, lips, residual };
+    const [px, py] = centre(points), [qx, qy] = centre(carried);
+    return { points: carried, lips, residual, shift: [qx - px, qy - py] };
+  }
+
+  /** The flow of `points`' indices `chosen` from Picture `from` to `to` over `levels` pyramid levels: {used} the
+   * indices followed, {starts, ends} their flat positions before and after. */
+  _follow(from, to, points, chosen, levels) {
+    const out = new Float64Array(3), starts = [], ends = [], used = [];
+    for (const i of chosen) {
+      const x = points[2 * i], y = points[2 * i + 1];
+      if (follow(from, to, x, y, x, y, levels, this.p.window_px, out)) { starts.push(x, y); ends.push(out[0], out[1]); used.push(i); }
+    }
+    return { starts, ends, used };
   }
 
   /** Indices of the mesh points above the top of the upper lip along the face's own up direction, eyes left out
@@ -333,11 +408,12 @@ export class FlowCarrier {
     return out;
   }
 
-  /** `measured` moved `carry` of the way along the similarity taking its rigid points onto the carried ones, then
-   * its lips towards the carried lips; as it is when the poses disagree too much, or a little for too long
+  /** `measured` moved on by `landmark_lag` of the flow's shift, then `carry` of the way along the similarity taking
+   * its rigid points onto the carried ones, then its lips towards the carried lips; as it is when the poses disagree too much, or a little for too long
    * (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
   _blend(measured, carried, faceWidth, strained) {
-    const p = this.p, pose = fitSimilarity(measured, carried.points, this._rigidPart(measured));
+    const p = this.p, rigid = this._rigidPart(measured);
+    let pose = fitSimilarity(measured, carried.points, rigid);
     const there = moved(measured, pose);
     let apart = 0;
     for (let i = 0; i < measured.length; i += 2) apart += Math.hypot(there[i] - measured[i], there[i + 1] - measured[i + 1]);
@@ -345,6 +421,12 @@ export class FlowCarrier {
     if (apart > p.reset_px_per_100 * faceWidth / 100) return [measured, 0];
     strained = apart > p.persist_px_per_100 * faceWidth / 100 ? strained + 1 : 0;
     if (p.persist_frames && strained >= p.persist_frames) return [measured, 0];
+    if (p.landmark_lag) {  // MediaPipe's trail behind a moving face, undone along the flow's motion
+      const [dx, dy] = carried.shift, lagged = measured;
+      measured = new Float64Array(lagged.length);
+      for (let i = 0; i < lagged.length; i += 2) { measured[i] = lagged[i] + p.landmark_lag * dx; measured[i + 1] = lagged[i + 1] + p.landmark_lag * dy; }
+      pose = fitSimilarity(measured, carried.points, rigid);
+    }
     const placed = moved(measured, partWay(pose, p.carry));
     if (p.lip_carry > 0) this._blendLips(placed, carried, faceWidth);
     return [placed, strained];
