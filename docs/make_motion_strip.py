@@ -5,6 +5,9 @@ canvas with Ruby Hour on the lips; a thin green line is where the lips really ar
   pose and lip steps and the re-tuned One-Euro filter — (bottom).
 - motion_smile_strip.png: smiling (the corners at 120 px/s) while sliding at 240 px/s, with session 8's filter (the
   pose carried by flow, the lips as MediaPipe reads them; top) and now (the lips carried by their own flow; bottom).
+- motion_roll_strip.png: the head rolling ±15° about the neck (the lips at up to 400 px/s), with session 11's flow
+  (each window only shifted: it misreads a turning face; top) and now (followed on the previous picture turned and
+  scaled as the face is; bottom).
 - motion_browser_strip.png: the browser engine (`<tryon-lipstick>` in headless Chromium, its fake camera playing the
   astronaut sliding at 400 px/s at 1280×720) without the optical-flow step (session 10; top) and with it (bottom):
   of 40 views read back from the page, one a second, the five whose painted lips are furthest from the truth (each
@@ -45,6 +48,7 @@ from tryon.quality.motion import (
 
 SLIDE_SHOWN = (22, 26, 30, 34, 38)  # frames moving (the slide starts at frame 15)
 SMILE_SHOWN = (18, 21, 24, 27, 30)  # the smile coming (it starts at frame 15 and peaks at frame 31)
+ROLL_SHOWN = (34, 37, 40, 43, 46)  # the head swinging ±15° (a swing every ~12 frames), once the flow has settled
 CROP_WH = (180, 110)
 ZOOM = 2
 
@@ -61,12 +65,14 @@ def strip(
         face = landmarker.detect(photo)[0]
     scene = MovingScene(photo, face, MOTION_FACE_WIDTH_PX)
     rest = lips_at_rest(scene.frame(np.eye(2, 3)))
+    assert rest is not None
+    lip_radius = float(np.linalg.norm(rest.mean(axis=0) - np.array(scene.pivot_xy(motion.kind))))
     mouth = MouthWarp(rest, MOTION_FACE_WIDTH_PX, move=motion.mouth) if motion.mouth_px_s else None
     tiles = []
     shade = load_library().get("mv-ruby-hour")
     with Pipeline(mode="video", smoothing_params=params, max_faces=1, flow=flow) as pipeline:
         for index, (timestamp_ms, frame, matrix) in enumerate(
-            motion_frames(scene, motion, max(shown) + 1, 60.0, noise_sigma=2.0, mouth=mouth)
+            motion_frames(scene, motion, max(shown) + 1, lip_radius, noise_sigma=2.0, mouth=mouth)
         ):
             result = pipeline.process(frame, shade, timestamp_ms=timestamp_ms)
             if index not in shown:
@@ -160,6 +166,13 @@ def main(out_dir: Path) -> None:
     )
     now = strip(photo, smile, SMILE_SHOWN, OneEuroParams(), DEFAULT_FLOW, "now: each lip point carried by its own flow")
     save_image(out_dir / "motion_smile_strip.png", np.concatenate([session_8, now], axis=0))
+    roll = Motion("rotate", "sine", 400.0)
+    session_11 = FlowParams(warp=False, landmark_lag=0.0)
+    before = strip(photo, roll, ROLL_SHOWN, OneEuroParams(), session_11, "session 11: the flow's windows only shifted")
+    now = strip(
+        photo, roll, ROLL_SHOWN, OneEuroParams(), DEFAULT_FLOW, "now: followed on the picture turned as the face"
+    )
+    save_image(out_dir / "motion_roll_strip.png", np.concatenate([before, now], axis=0))
     if shutil.which("chromium") and shutil.which("chromedriver"):
         before = browser_strip("browser, session 10 (tasks-vision's landmarks, One-Euro): 5 worst of 40", flow=False)
         now = browser_strip("browser, now (pose and lips carried by optical flow): 5 worst of 40", flow=True)
