@@ -64,8 +64,9 @@ class FlowParams:
     --motion`'s roll and zoom at 400 px/s, flow started from the truth; warped: 1 % and 1–1.5×).
 
     `landmark_lag`: MediaPipe's VIDEO landmarks trail a moving face by this share of each frame's motion (0.10–0.16
-    on slides, alike on all 4 faces measured); they are moved on by it, along the face's motion as the flow reads
-    it, before the blend (a blend averages noise, it cannot remove a bias)."""
+    on slides, alike on all 4 faces measured; tasks-vision in the browser 0.07–0.10 of the step between the frames
+    it processes); they are moved on by it, along the face's motion as the flow reads it, before the blend (a blend
+    averages noise, it cannot remove a bias)."""
 
     carry: float = 0.95
     reset_px_per_100: float = 8.0
@@ -80,7 +81,7 @@ class FlowParams:
     persist_px_per_100: float = 3.0
     persist_frames: int = 3
     warp: bool = True
-    landmark_lag: float = 0.13
+    landmark_lag: float = 0.10
 
 
 LIPS = np.array(LIP_POINTS)
