@@ -360,8 +360,8 @@ export class FlowCarrier {
   _carry(from, to, points) {
     const p = this.p, chosen = this._rigidPart(points).filter((_, k) => k % p.follow_every === 0);
     const first = this._follow(from, to, points, chosen, p.levels);
-    if (first.used.length < p.min_tracked) return null;
-    const pose = robustSimilarity(first.starts, first.ends, first.used.length);
+    if (first.n < p.min_tracked) return null;
+    const pose = robustSimilarity(first.starts, first.ends, first.n);
     let carried = moved(points, pose), source = from, atSource = points;
     if (p.warp) {
       const warped = warpedPicture(from, to, pose, centre(points), p.warp_step, p.lip_levels, this.pools[this.turn]);
@@ -369,7 +369,7 @@ export class FlowCarrier {
       // The rigid points again, at full resolution from where the warp put them; the similarity refined by least
       // squares over those whose motion it explains (tryon.engine.flow._trimmed_similarity).
       const again = this._follow(source, to, atSource, chosen, 0);
-      if (again.used.length >= p.min_tracked) carried = moved(atSource, trimmedSimilarity(again.starts, again.ends, p.trim, p.rounds));
+      if (again.n >= p.min_tracked) carried = moved(atSource, trimmedSimilarity(again.starts, again.ends, p.trim, p.rounds));
     }
     const out = new Float64Array(3);
     const lips = new Float64Array(2 * this.lips.length), residual = new Float64Array(this.lips.length).fill(Infinity);
@@ -385,15 +385,15 @@ export class FlowCarrier {
     return { points: carried, lips, residual, shift: [qx - px, qy - py] };
   }
 
-  /** The flow of `points`' indices `chosen` from Picture `from` to `to` over `levels` pyramid levels: {used} the
-   * indices followed, {starts, ends} their flat positions before and after. */
+  /** The flow of `points`' indices `chosen` from Picture `from` to `to` over `levels` pyramid levels: {starts,
+   * ends} the flat positions before and after of the `n` points followed. */
   _follow(from, to, points, chosen, levels) {
-    const out = new Float64Array(3), starts = [], ends = [], used = [];
+    const out = new Float64Array(3), starts = [], ends = [];
     for (const i of chosen) {
       const x = points[2 * i], y = points[2 * i + 1];
-      if (follow(from, to, x, y, x, y, levels, this.p.window_px, out)) { starts.push(x, y); ends.push(out[0], out[1]); used.push(i); }
+      if (follow(from, to, x, y, x, y, levels, this.p.window_px, out)) { starts.push(x, y); ends.push(out[0], out[1]); }
     }
-    return { starts, ends, used };
+    return { starts, ends, n: starts.length / 2 };
   }
 
   /** Indices of the mesh points above the top of the upper lip along the face's own up direction, eyes left out
@@ -409,8 +409,8 @@ export class FlowCarrier {
   }
 
   /** `measured` moved on by `landmark_lag` of the flow's shift, then `carry` of the way along the similarity taking
-   * its rigid points onto the carried ones, then its lips towards the carried lips; as it is when the poses disagree too much, or a little for too long
-   * (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
+   * its rigid points onto the carried ones, then its lips towards the carried lips; as it is when the poses disagree
+   * too much, or a little for too long (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
   _blend(measured, carried, faceWidth, strained) {
     const p = this.p, rigid = this._rigidPart(measured);
     let pose = fitSimilarity(measured, carried.points, rigid);
