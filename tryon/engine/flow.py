@@ -99,6 +99,7 @@ _FOLLOW_EVERY = 4
 _WARP_STEP = 0.001  # `_rounded_warp`: the turn (rad, ~0.06°) and the scale are rounded to steps of this
 _TRIM = 3.0  # `_trimmed_similarity`: beyond this many times the median distance, a point is left out
 _ROUNDS = 3  # `_trimmed_similarity`: fits, each without the points the last one left out
+_IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 _LIP_STEP_MAX = 0.1  # a lip point's own flow beyond this share of the face's width from the pose's is a failure
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
 
@@ -129,18 +130,26 @@ def _apply(points: np.ndarray, scale: float, angle: float, shift: np.ndarray, ce
 
 
 def _flow(
-    before: np.ndarray, after: np.ndarray, start: np.ndarray, window: tuple[int, int], levels: int
+    before: np.ndarray,
+    after: np.ndarray,
+    start: np.ndarray,
+    window: tuple[int, int],
+    levels: int,
+    guess: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pyramidal Lucas-Kanade of `start` ((N, 2) px) from `before` to `after` (grey uint8) over `levels` levels:
-    where each point went ((N, 2) float64) and whether it was followed ((N,) bool)."""
+    """Pyramidal Lucas-Kanade of `start` ((N, 2) px) from `before` to `after` (grey uint8) over `levels` levels,
+    from `guess` ((2,) px, the same for every point; None: where they are): where each point went ((N, 2) float64)
+    and whether it was followed ((N,) bool)."""
+    first = start if guess is None else start + guess
     moved, status, _ = cv2.calcOpticalFlowPyrLK(
         before,
         after,
         start.astype(np.float32).reshape(-1, 1, 2),
-        None,
+        first.astype(np.float32).reshape(-1, 1, 2),
         winSize=window,
         maxLevel=levels,
         criteria=_CRITERIA,
+        flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
     )
     return moved.reshape(-1, 2).astype(np.float64), status.ravel() == 1
 
@@ -284,16 +293,22 @@ class FlowCarrier:
         source, at_source = before, local  # the picture the lips are followed from, and where they are in it
         if self.params.warp:
             warp = _rounded_warp(matrix, offset, points.mean(axis=0))
-            source = cv2.warpAffine(
-                before, warp, before.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-            )
-            at_source = local @ warp[:, :2].T + warp[:, 2]
+            # A whole-pixel shift (a slide, a still face: 90-100 % of their frames) needs no warped picture: the
+            # previous one, each point followed from that far on, is the same pixels.
+            to_source = _IDENTITY if np.array_equal(warp[:, :2], np.eye(2)) else warp
+            if to_source is warp:
+                source = cv2.warpAffine(
+                    before, warp, before.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+                )
+                at_source = local @ warp[:, :2].T + warp[:, 2]
             # The rigid points again, at full resolution, from where the warp put them, and the similarity refined by
             # least squares over those whose motion it explains (`_trimmed_similarity`: the same points in both
             # engines, where LMedS's random draws would pick different ones).
-            again, tracked = _flow(source, after, at_source[followed], window, 0)
+            guess = warp[:, 2] - to_source[:, 2]
+            again, tracked = _flow(source, after, at_source[followed], window, 0, guess)
             if int(tracked.sum()) >= self.params.min_tracked:
-                matrix = _compose(_matrix(*_trimmed_similarity(at_source[followed][tracked], again[tracked])), warp)
+                refined = _matrix(*_trimmed_similarity(at_source[followed][tracked], again[tracked]))
+                matrix = _compose(refined, to_source)
         carried_local = local @ matrix[:, :2].T + matrix[:, 2]
         lips = carried_local[LIPS]
         residual = np.full(len(LIPS), np.inf)

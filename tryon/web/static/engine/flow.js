@@ -84,20 +84,24 @@ function pyrDown(img, w, h, pool) {
   return { img: out, w: ow, h: oh };
 }
 
-/** Picture `from` warped by the similarity `m` (fitSimilarity's, frame px to frame px) with its turn and scale
- * rounded to steps of `step` and its shift to whole pixels in the frame's coordinates, the rounded warp taking `[cx,
- * cy]` where `m` does (tryon.engine.flow._rounded_warp), over Picture `to`'s box (where the face is now): a Picture
- * whose pixel at X is `from`'s at the rounded warp's inverse of X — bilinear, `from`'s edge repeated beyond it, as
- * cv2.warpAffine's INTER_LINEAR and BORDER_REPLICATE on the Python engine's 8-bit pictures: positions to 1/32 px, grey
- * levels rounded — with `depth` + 1 pyramid levels. Returns {picture, warp}: `warp` the rounded similarity, in
- * fitSimilarity's form. */
-function warpedPicture(from, to, m, [cx, cy], step, depth, pool) {
-  const { img, w, h } = from.levels[0], { w: ow, h: oh } = to.levels[0];
-  // m: X' = A X + t (frame px), A = [[a, −b], [b, a]]; rounded: A' = [[ra, −rb], [rb, ra]] and t' = round(t + (A − A') c).
+/** Similarity `m` (fitSimilarity's, frame px to frame px) with its turn and scale rounded to steps of `step` and
+ * its shift to whole pixels in the frame's coordinates, taking `[cx, cy]` where `m` does, to within half a pixel
+ * (tryon.engine.flow._rounded_warp): {a, b, tx, ty}, x' = a x − b y + tx, y' = b x + a y + ty. */
+function roundedWarp(m, [cx, cy], step) {
   const scale = 1 + Math.round((Math.hypot(m.a, m.b) - 1) / step) * step, angle = Math.round(Math.atan2(m.b, m.a) / step) * step;
-  const ra = scale * Math.cos(angle), rb = scale * Math.sin(angle);
-  const tx = Math.round(m.tx - m.a * m.cx + m.b * m.cy + (m.a - ra) * cx - (m.b - rb) * cy);
-  const ty = Math.round(m.ty - m.b * m.cx - m.a * m.cy + (m.b - rb) * cx + (m.a - ra) * cy);
+  const a = scale * Math.cos(angle), b = scale * Math.sin(angle);
+  // m: X' = A X + t, A = [[m.a, −m.b], [m.b, m.a]]; rounded: t' = round(t + (A − A') c).
+  const tx = Math.round(m.tx - m.a * m.cx + m.b * m.cy + (m.a - a) * cx - (m.b - b) * cy);
+  const ty = Math.round(m.ty - m.b * m.cx - m.a * m.cy + (m.b - b) * cx + (m.a - a) * cy);
+  return { a, b, cx: 0, cy: 0, tx, ty };
+}
+
+/** Picture `from` warped by `warp` (roundedWarp's) over Picture `to`'s box (where the face is now): a Picture whose
+ * pixel at X is `from`'s at the warp's inverse of X — bilinear, `from`'s edge repeated beyond it, as cv2.warpAffine's
+ * INTER_LINEAR and BORDER_REPLICATE on the Python engine's 8-bit pictures: positions to 1/32 px, grey levels
+ * rounded — with `depth` + 1 pyramid levels. */
+function warpedPicture(from, to, warp, depth, pool) {
+  const { img, w, h } = from.levels[0], { w: ow, h: oh } = to.levels[0], { a: ra, b: rb, tx, ty } = warp;
   const norm = ra * ra + rb * rb, ia = ra / norm, ib = rb / norm;  // A'⁻¹ = [[ia, ib], [−ib, ia]]
   const out = pool.take(ow * oh);
   for (let v = 0; v < oh; v++) {
@@ -117,7 +121,7 @@ function warpedPicture(from, to, m, [cx, cy], step, depth, pool) {
     if (level.w < 8 || level.h < 8) break;
     levels.push(level);
   }
-  return { picture: new Picture(to.left, to.top, levels), warp: { a: ra, b: rb, cx: 0, cy: 0, tx, ty } };
+  return new Picture(to.left, to.top, levels);
 }
 
 const MAX_WINDOW = 63 * 63;
@@ -364,11 +368,15 @@ export class FlowCarrier {
     const pose = robustSimilarity(first.starts, first.ends, first.n);
     let carried = moved(points, pose), source = from, atSource = points;
     if (p.warp) {
-      const warped = warpedPicture(from, to, pose, centre(points), p.warp_step, p.lip_levels, this.pools[this.turn]);
-      source = warped.picture; atSource = moved(points, warped.warp);
+      const warp = roundedWarp(pose, centre(points), p.warp_step);
+      // A whole-pixel shift (a slide, a still face) needs no warped picture: the previous one, each point followed
+      // from that far on, is the same pixels (tryon.engine.flow.FlowCarrier._carry).
+      let shift = [0, 0];
+      if (warp.a === 1 && warp.b === 0) shift = [warp.tx, warp.ty];
+      else { source = warpedPicture(from, to, warp, p.lip_levels, this.pools[this.turn]); atSource = moved(points, warp); }
       // The rigid points again, at full resolution from where the warp put them; the similarity refined by least
       // squares over those whose motion it explains (tryon.engine.flow._trimmed_similarity).
-      const again = this._follow(source, to, atSource, chosen, 0);
+      const again = this._follow(source, to, atSource, chosen, 0, shift);
       if (again.n >= p.min_tracked) carried = moved(atSource, trimmedSimilarity(again.starts, again.ends, p.trim, p.rounds));
     }
     const out = new Float64Array(3);
@@ -385,13 +393,13 @@ export class FlowCarrier {
     return { points: carried, lips, residual, shift: [qx - px, qy - py] };
   }
 
-  /** The flow of `points`' indices `chosen` from Picture `from` to `to` over `levels` pyramid levels: {starts,
-   * ends} the flat positions before and after of the `n` points followed. */
-  _follow(from, to, points, chosen, levels) {
+  /** The flow of `points`' indices `chosen` from Picture `from` to `to` over `levels` pyramid levels, each from
+   * `[dx, dy]` px on: {starts, ends} the flat positions before and after of the `n` points followed. */
+  _follow(from, to, points, chosen, levels, [dx, dy] = [0, 0]) {
     const out = new Float64Array(3), starts = [], ends = [];
     for (const i of chosen) {
       const x = points[2 * i], y = points[2 * i + 1];
-      if (follow(from, to, x, y, x, y, levels, this.p.window_px, out)) { starts.push(x, y); ends.push(out[0], out[1]); }
+      if (follow(from, to, x, y, x + dx, y + dy, levels, this.p.window_px, out)) { starts.push(x, y); ends.push(out[0], out[1]); }
     }
     return { starts, ends, n: starts.length / 2 };
   }
