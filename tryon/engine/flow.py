@@ -136,22 +136,21 @@ def _flow(
     window: tuple[int, int],
     levels: int,
     guess: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pyramidal Lucas-Kanade of `start` ((N, 2) px) from `before` to `after` (grey uint8) over `levels` levels,
-    from `guess` ((2,) px, the same for every point; None: where they are): where each point went ((N, 2) float64)
-    and whether it was followed ((N,) bool)."""
-    first = start if guess is None else start + guess
-    moved, status, _ = cv2.calcOpticalFlowPyrLK(
+    from `guess` ((N, 2) px; None: where they are): where each point went ((N, 2) float64), whether it was followed
+    ((N,) bool) and its residual ((N,) float64: the mean absolute grey difference of its window)."""
+    moved, status, error = cv2.calcOpticalFlowPyrLK(
         before,
         after,
         start.astype(np.float32).reshape(-1, 1, 2),
-        first.astype(np.float32).reshape(-1, 1, 2),
+        (start if guess is None else guess).astype(np.float32).reshape(-1, 1, 2),
         winSize=window,
         maxLevel=levels,
         criteria=_CRITERIA,
         flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
     )
-    return moved.reshape(-1, 2).astype(np.float64), status.ravel() == 1
+    return moved.reshape(-1, 2).astype(np.float64), status.ravel() == 1, error.ravel().astype(np.float64)
 
 
 def _matrix(scale: float, angle: float, shift: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -282,7 +281,7 @@ class FlowCarrier:
         offset = np.array([left, top], dtype=np.float64)
         local = points - offset
         window = (self.params.window_px, self.params.window_px)
-        moved, tracked = _flow(before, after, local[followed], window, self.params.levels)
+        moved, tracked, _ = _flow(before, after, local[followed], window, self.params.levels)
         if int(tracked.sum()) < self.params.min_tracked:
             return None
         matrix, _ = cv2.estimateAffinePartial2D(
@@ -295,8 +294,9 @@ class FlowCarrier:
             warp = _rounded_warp(matrix, offset, points.mean(axis=0))
             # A whole-pixel shift (a slide, a still face: 90-100 % of their frames) needs no warped picture: the
             # previous one, each point followed from that far on, is the same pixels.
-            to_source = _IDENTITY if np.array_equal(warp[:, :2], np.eye(2)) else warp
-            if to_source is warp:
+            shift_only = np.array_equal(warp[:, :2], np.eye(2))
+            to_source = _IDENTITY if shift_only else warp
+            if not shift_only:
                 source = cv2.warpAffine(
                     before, warp, before.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
                 )
@@ -304,30 +304,19 @@ class FlowCarrier:
             # The rigid points again, at full resolution, from where the warp put them, and the similarity refined by
             # least squares over those whose motion it explains (`_trimmed_similarity`: the same points in both
             # engines, where LMedS's random draws would pick different ones).
-            guess = warp[:, 2] - to_source[:, 2]
-            again, tracked = _flow(source, after, at_source[followed], window, 0, guess)
+            start = at_source[followed]
+            again, tracked, _ = _flow(source, after, start, window, 0, start + warp[:, 2] - to_source[:, 2])
             if int(tracked.sum()) >= self.params.min_tracked:
-                refined = _matrix(*_trimmed_similarity(at_source[followed][tracked], again[tracked]))
+                refined = _matrix(*_trimmed_similarity(start[tracked], again[tracked]))
                 matrix = _compose(refined, to_source)
         carried_local = local @ matrix[:, :2].T + matrix[:, 2]
         lips = carried_local[LIPS]
         residual = np.full(len(LIPS), np.inf)
         if self.params.lip_carry > 0:
-            followed_lips, status, error = cv2.calcOpticalFlowPyrLK(
-                source,
-                after,
-                at_source[LIPS].astype(np.float32).reshape(-1, 1, 2),
-                lips.astype(np.float32).reshape(-1, 1, 2),
-                winSize=window,
-                maxLevel=self.params.lip_levels,
-                criteria=_CRITERIA,
-                flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
-            )
-            followed_lips = followed_lips.reshape(-1, 2).astype(np.float64)
-            step = np.linalg.norm(followed_lips - lips, axis=1)
-            ok = (status.ravel() == 1) & (step < _LIP_STEP_MAX * face_width)
+            followed_lips, ok, error = _flow(source, after, at_source[LIPS], window, self.params.lip_levels, lips)
+            ok &= np.linalg.norm(followed_lips - lips, axis=1) < _LIP_STEP_MAX * face_width
             lips = np.where(ok[:, None], followed_lips, lips)
-            residual = np.where(ok, error.ravel().astype(np.float64), np.inf)
+            residual = np.where(ok, error, np.inf)
         shift = carried_local.mean(axis=0) - local.mean(axis=0)
         return _Carried(carried_local + offset, lips + offset, residual, shift)
 
