@@ -336,8 +336,9 @@ class FlowCarrier:
         if self.params.persist_frames and strained >= self.params.persist_frames:
             return measured, 0
         if self.params.landmark_lag:
-            measured = measured + self.params.landmark_lag * carried.shift
-            scale, angle, shift, centre = _similarity(measured[rigid], carried.points[rigid])
+            lag = self.params.landmark_lag * carried.shift
+            measured = measured + lag
+            shift, centre = shift - lag, centre + lag  # the same fit, from the moved points' centroid
         k = self.params.carry
         placed = _apply(measured, scale**k, angle * k, shift * k, centre)
         if self.params.lip_carry > 0:

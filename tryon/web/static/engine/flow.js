@@ -420,8 +420,8 @@ export class FlowCarrier {
    * its rigid points onto the carried ones, then its lips towards the carried lips; as it is when the poses disagree
    * too much, or a little for too long (tryon.engine.flow.FlowCarrier._blend). Returns [points, strained]. */
   _blend(measured, carried, faceWidth, strained) {
-    const p = this.p, rigid = this._rigidPart(measured);
-    let pose = fitSimilarity(measured, carried.points, rigid);
+    const p = this.p;
+    let pose = fitSimilarity(measured, carried.points, this._rigidPart(measured));
     const there = moved(measured, pose);
     let apart = 0;
     for (let i = 0; i < measured.length; i += 2) apart += Math.hypot(there[i] - measured[i], there[i + 1] - measured[i + 1]);
@@ -430,10 +430,9 @@ export class FlowCarrier {
     strained = apart > p.persist_px_per_100 * faceWidth / 100 ? strained + 1 : 0;
     if (p.persist_frames && strained >= p.persist_frames) return [measured, 0];
     if (p.landmark_lag) {  // MediaPipe's trail behind a moving face, undone along the flow's motion
-      const [dx, dy] = carried.shift, lagged = measured;
-      measured = new Float64Array(lagged.length);
-      for (let i = 0; i < lagged.length; i += 2) { measured[i] = lagged[i] + p.landmark_lag * dx; measured[i + 1] = lagged[i + 1] + p.landmark_lag * dy; }
-      pose = fitSimilarity(measured, carried.points, rigid);
+      const dx = p.landmark_lag * carried.shift[0], dy = p.landmark_lag * carried.shift[1];
+      measured = moved(measured, { a: 1, b: 0, cx: 0, cy: 0, tx: dx, ty: dy });
+      pose = { ...pose, cx: pose.cx + dx, cy: pose.cy + dy };  // the same fit, from the moved points' centroid
     }
     const placed = moved(measured, partWay(pose, p.carry));
     if (p.lip_carry > 0) this._blendLips(placed, carried, faceWidth);
